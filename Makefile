@@ -1,0 +1,135 @@
+# tsmem — build, test, install.  `make V=1` shows full commands.
+#
+# Layout: the library layers (common parser db model detect report sim) go
+# into libtsmem.a; cli/ links it into the `tsmem` binary; every
+# tests/test_*.c is a unit-test binary; tests/*.sh are CLI/fixture tests.
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DESTDIR ?=
+
+CC      ?= cc
+OPT     ?= -O2 -g
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2
+PKGS    := libpcre2-8 sqlite3 libcjson zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  ?=
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm $(EXTRA_LDLIBS)
+
+BUILD   ?= build
+LIBDIRS := common parser db model detect report sim
+LIBSRC  := $(foreach d,$(LIBDIRS),$(wildcard $(d)/*.c))
+CLISRC  := $(wildcard cli/*.c)
+TESTSRC := $(wildcard tests/test_*.c)
+LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
+CLIOBJ  := $(CLISRC:%.c=$(BUILD)/%.o)
+TESTBIN := $(TESTSRC:tests/%.c=$(BUILD)/tests/%)
+LIB     := $(BUILD)/libtsmem.a
+BIN     := $(BUILD)/tsmem
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all check test unit cli-tests asan ubsan sanitize valgrind-check lint bench eval fuzz \
+        deps install uninstall clean
+
+all: tsmem
+
+tsmem: $(BIN)
+	$(Q)cp $(BIN) tsmem
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIBOBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLIOBJ) $(LIB)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $(CLIOBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  TEST-CC $<"
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+-include $(LIBOBJ:.o=.d) $(CLIOBJ:.o=.d)
+
+# ---- tests ------------------------------------------------------------------
+# `make test` runs the suite once with the current flags; `make check` runs it
+# normally and once more under ASan+UBSan (and valgrind over the unit tests).
+
+unit: $(TESTBIN)
+	$(Q)set -e; for t in $(TESTBIN); do echo "  RUN     $$t"; $$t; done
+
+cli-tests: $(BIN)
+	$(Q)set -e; for t in tests/*.sh; do echo "  RUN     $$t"; TSMEM=$(abspath $(BIN)) sh $$t; done
+
+test: unit cli-tests
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory test
+	$(Q)$(MAKE) --no-print-directory sanitize
+	$(Q)$(MAKE) --no-print-directory valgrind-check
+	@echo "check: all passed"
+
+sanitize:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-san CC=clang \
+	  OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  EXTRA_LDLIBS="-fsanitize=address,undefined" test
+
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
+	  OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address -fno-sanitize-recover=all" \
+	  EXTRA_LDLIBS="-fsanitize=address" test
+
+ubsan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-ubsan CC=clang \
+	  OPT="-O1 -g -fsanitize=undefined -fno-sanitize-recover=all" \
+	  EXTRA_LDLIBS="-fsanitize=undefined" test
+
+valgrind-check: $(TESTBIN) $(BIN)
+	$(Q)set -e; for t in $(TESTBIN); do echo "  VALGRIND $$t"; \
+	  TSMEM_SLOW_TESTS_OFF=1 valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null; done
+	$(Q)TSMEM=$(abspath $(BIN)) sh tests/valgrind_fixtures.sh
+
+lint:
+	$(Q)sh tests/lint.sh
+
+bench: $(BIN)
+	$(Q)sh bench/run.sh
+
+eval: $(BIN)
+	$(Q)sh bench/eval.sh
+
+fuzz:
+	$(Q)sh tests/fuzz.sh
+
+# Install the Debian -dev packages when pkg-config cannot find them.
+deps:
+	$(Q)if ! pkg-config --exists $(PKGS) 2>/dev/null || ! command -v clang >/dev/null || ! command -v valgrind >/dev/null; then \
+	  echo "deps: installing build dependencies with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    build-essential pkg-config clang valgrind libpcre2-dev libsqlite3-dev libcjson-dev zlib1g-dev sqlite3; \
+	fi
+
+install: $(BIN)
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(COMPDIR)"
+	install -m 755 $(BIN) "$(DESTDIR)$(BINDIR)/tsmem"
+	if [ -f tsmem.1 ]; then install -m 644 tsmem.1 "$(DESTDIR)$(MANDIR)/man1/tsmem.1"; fi
+	if [ -f contrib/tsmem.bash ]; then install -m 644 contrib/tsmem.bash "$(DESTDIR)$(COMPDIR)/tsmem"; fi
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/tsmem" "$(DESTDIR)$(MANDIR)/man1/tsmem.1" "$(DESTDIR)$(COMPDIR)/tsmem"
+
+clean:
+	rm -rf build build-san build-asan build-ubsan tsmem

@@ -1,0 +1,33 @@
+/* cli.h — the command-line layer: one function per command, shared option
+ * and message helpers.  Only cli/ prints to stdout/stderr or exits.
+ */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdio.h>
+#include "../common/tsm.h"
+
+#define TSMEM_VERSION "0.1.0"
+
+/* Each command gets argv with argv[0] = the command name and returns an
+ * exit status (TSM_EXIT_*). */
+int cli_ingest(int argc, char **argv);
+int cli_inspect(int argc, char **argv);
+int cli_sql(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_analyze(int argc, char **argv);
+int cli_simulate(int argc, char **argv);
+
+/* "tsmem: " + message + "\n" on stderr. */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "tsmem: FILE:LINE: severity: message" on stderr (line 0 omits it). */
+void cli_diagf(const char *file, unsigned long long line, const char *sev,
+               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Default database path: $TSMEM_DB, else ./tsmem.db. */
+const char *cli_default_db(void);
+
+/* Usage error: prints "tsmem CMD: msg" and a hint, returns TSM_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
