@@ -158,6 +158,11 @@ void parser_free(parser *p);
 /* Feed len bytes.  Returns TSM_OK, or TSM_ABORT when a callback stopped it. */
 tsm_status parser_feed(parser *p, const char *buf, size_t len);
 
+/* Emit dumps that are closed but held back waiting for a possible sbrk
+ * line or ResourceTracker rows (for --follow when the input goes idle).
+ * Returns TSM_OK or TSM_ABORT. */
+tsm_status parser_flush(parser *p);
+
 /* End of input: flushes a final line without newline and a dump left open
  * (reported with complete = 0).  Returns TSM_OK or TSM_ABORT. */
 tsm_status parser_finish(parser *p);

@@ -1,0 +1,574 @@
+/* ingest_run.c — drive an ingest: inputs → parser → db, with diagnostics
+ * on stderr (the first few of each kind, then a count), the summary line,
+ * --follow (tail -F semantics) and the dry-run used by `inspect`.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "cli.h"
+#include "ingest_run.h"
+
+#define READ_CHUNK (256 * 1024)
+#define MAX_CODES 32
+
+typedef struct lt_info {
+	parser_format format;
+	parser_mode mode;
+	const char *reason;
+	uint64_t dumps, complete, sigusr1, baseline, rows;
+	uint64_t first_line, last_line;
+} lt_info;
+
+typedef struct run {
+	const ingest_cfg *cfg;
+	const char *file;        /* display name */
+	db_ingest *in;
+	char err[TSM_ERRLEN];
+	int failed;
+	/* stderr throttling per code */
+	const char *codes[MAX_CODES];
+	uint64_t counts[MAX_CODES];
+	int ncodes;
+	uint64_t warnings, errors;
+	/* dry run (inspect) */
+	timeline_dump *tl;
+	size_t ntl, captl;
+	parser_anchor *an;
+	size_t nan, capan;
+	lt_info *lt;
+	size_t nlt, caplt;
+	uint64_t markers, resources;
+} run;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+void ingest_cfg_init(ingest_cfg *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->db_path = cli_default_db();
+	cfg->busy_ms = 5000;
+	cfg->max_warnings_per_code = 5;
+}
+
+static int parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int ingest_parse_opt(const char *cmd, int opt, const char *arg, ingest_cfg *cfg)
+{
+	double v;
+	uint64_t idx;
+
+	switch (opt) {
+	case 'd':
+		cfg->db_path = arg;
+		return 1;
+	case 'H':
+		if (*arg == '\0')
+			return cli_usage_error(cmd, "--host must not be empty") ? -1 : -1;
+		cfg->host = arg;
+		return 1;
+	case 'i':
+		if (parse_double(arg, &v) != 0 || v <= 0 || v > 86400 * 7) {
+			cli_usage_error(cmd, "bad --interval '%s': seconds between dumps, > 0", arg);
+			return -1;
+		}
+		cfg->interval = v;
+		return 1;
+	case 'a':
+		if (timeline_parse_anchor(arg, &v, &idx) != 0) {
+			cli_usage_error(cmd, "bad --anchor '%s': expected 'YYYY-MM-DD HH:MM:SS@N'", arg);
+			return -1;
+		}
+		cfg->anchor = arg;
+		return 1;
+	case 'y':
+		if (parse_double(arg, &v) != 0 || v < 1970 || v > 9999 || v != (int)v) {
+			cli_usage_error(cmd, "bad --year '%s'", arg);
+			return -1;
+		}
+		cfg->year = (int)v;
+		return 1;
+	case 'f':
+		cfg->follow = 1;
+		return 1;
+	case 'E':
+		if (parse_double(arg, &v) != 0 || v <= 0) {
+			cli_usage_error(cmd, "bad --follow-exit-idle '%s'", arg);
+			return -1;
+		}
+		cfg->follow_idle_exit = v;
+		return 1;
+	case 'b':
+		if (parse_double(arg, &v) != 0 || v < 0 || v > 3600000 || v != (int)v) {
+			cli_usage_error(cmd, "bad --busy-timeout '%s': milliseconds", arg);
+			return -1;
+		}
+		cfg->busy_ms = (int)v;
+		return 1;
+	case 'q':
+		cfg->quiet = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- parser callbacks -------------------------------------------------------- */
+
+static int code_index(run *r, const char *code)
+{
+	int i;
+
+	for (i = 0; i < r->ncodes; i++)
+		if (strcmp(r->codes[i], code) == 0)
+			return i;
+	if (r->ncodes == MAX_CODES)
+		return MAX_CODES - 1;
+	r->codes[r->ncodes] = code;
+	return r->ncodes++;
+}
+
+static int cb_diag(void *ctx, const tsm_diag *dg)
+{
+	run *r = ctx;
+
+	if (dg->severity == TSM_SEV_WARNING)
+		r->warnings++;
+	else if (dg->severity == TSM_SEV_ERROR)
+		r->errors++;
+	if (dg->severity >= TSM_SEV_WARNING) {
+		int k = code_index(r, dg->code);
+		if (++r->counts[k] <= (uint64_t)r->cfg->max_warnings_per_code)
+			cli_diagf(r->file, (unsigned long long)dg->line, tsm_severity_name(dg->severity), "%s [%s]",
+			          dg->message, dg->code);
+	}
+	if (r->in != NULL && db_ingest_diag(r->in, dg, r->err) != TSM_OK) {
+		r->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int cb_dump(void *ctx, const parser_dump *d)
+{
+	run *r = ctx;
+
+	if (r->cfg->dry_run) {
+		if (r->ntl == r->captl) {
+			size_t nc = r->captl ? r->captl * 2 : 1024;
+			timeline_dump *t = realloc(r->tl, nc * sizeof *t);
+			if (t == NULL)
+				return 1;
+			r->tl = t;
+			r->captl = nc;
+		}
+		r->tl[r->ntl].seq = d->seq;
+		r->tl[r->ntl].lifetime = d->lifetime;
+		r->tl[r->ntl].line = d->line;
+		r->tl[r->ntl].kind = (int)d->kind;
+		r->ntl++;
+		if (d->new_lifetime || r->nlt == 0) {
+			if (r->nlt == r->caplt) {
+				size_t nc = r->caplt ? r->caplt * 2 : 16;
+				lt_info *l = realloc(r->lt, nc * sizeof *l);
+				if (l == NULL)
+					return 1;
+				r->lt = l;
+				r->caplt = nc;
+			}
+			memset(&r->lt[r->nlt], 0, sizeof r->lt[0]);
+			r->lt[r->nlt].format = d->format;
+			r->lt[r->nlt].reason = d->start_reason ? d->start_reason : "first-dump";
+			r->lt[r->nlt].first_line = d->line;
+			r->nlt++;
+		}
+		{
+			lt_info *l = &r->lt[r->nlt - 1];
+			l->mode = d->mode;
+			l->dumps++;
+			l->complete += d->complete ? 1 : 0;
+			l->sigusr1 += d->kind == PARSER_KIND_SIGUSR1;
+			l->baseline += d->kind == PARSER_KIND_BASELINE;
+			l->rows += d->nrows;
+			l->last_line = d->line;
+		}
+		return 0;
+	}
+	if (db_ingest_dump(r->in, d, r->err) != TSM_OK) {
+		r->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int cb_resource(void *ctx, const parser_resource *res)
+{
+	run *r = ctx;
+
+	r->resources++;
+	if (r->in != NULL && db_ingest_resource(r->in, res, r->err) != TSM_OK) {
+		r->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int cb_anchor(void *ctx, const parser_anchor *a)
+{
+	run *r = ctx;
+
+	if (r->cfg->dry_run) {
+		if (r->nan == r->capan) {
+			size_t nc = r->capan ? r->capan * 2 : 256;
+			parser_anchor *x = realloc(r->an, nc * sizeof *x);
+			if (x == NULL)
+				return 1;
+			r->an = x;
+			r->capan = nc;
+		}
+		r->an[r->nan++] = *a;
+		return 0;
+	}
+	if (db_ingest_anchor(r->in, a, r->err) != TSM_OK) {
+		r->failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int cb_marker(void *ctx, const parser_marker *m)
+{
+	run *r = ctx;
+
+	(void)m;
+	r->markers++;
+	return 0;
+}
+
+/* ---- inputs ------------------------------------------------------------------ */
+
+static void hash_identity(const char *buf, size_t n, char out[33])
+{
+	uint64_t h1 = 1469598103934665603ull, h2 = 0x9e3779b97f4a7c15ull;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h1 = (h1 ^ (unsigned char)buf[i]) * 1099511628211ull;
+		h2 = (h2 ^ (unsigned char)buf[i]) * 0x100000001b3ull + (h2 >> 29);
+	}
+	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
+}
+
+static const char *host_name(const ingest_cfg *cfg, char *buf, size_t n)
+{
+	if (cfg->host != NULL)
+		return cfg->host;
+	if (gethostname(buf, n) != 0 || buf[0] == '\0')
+		snprintf(buf, n, "localhost");
+	buf[n - 1] = '\0';
+	return buf;
+}
+
+typedef struct totals {
+	uint64_t files, bytes, dumps, rows, skipped, lifetimes, warnings;
+} totals;
+
+static void print_inspect(run *r, const parser_stats *st, const timeline_opts *to)
+{
+	size_t i, k = 0;
+	double interval = timeline_assign(r->tl, r->ntl, r->an, r->nan, to);
+	char b1[64], b2[64];
+
+	printf("%s: %llu lines, %llu bytes, %llu dumps, %llu rows, %zu lifetime%s, %zu time anchors, %llu markers, "
+	       "%llu warnings\n",
+	       r->file, (unsigned long long)st->lines, (unsigned long long)st->bytes, (unsigned long long)st->dumps,
+	       (unsigned long long)st->rows, r->nlt, r->nlt == 1 ? "" : "s", r->nan, (unsigned long long)r->markers,
+	       (unsigned long long)r->warnings);
+	if (interval > 0)
+		printf("  interval: %.0f s%s\n", interval, to->interval > 0 ? " (given)" : " (estimated)");
+	for (i = 0; i < r->nlt; i++) {
+		lt_info *l = &r->lt[i];
+		timeline_dump *first = &r->tl[k], *last = &r->tl[k + l->dumps - 1];
+		int q = (int)first->quality;
+		for (size_t j = k; j < k + l->dumps; j++)
+			if ((int)r->tl[j].quality != q)
+				q = -1;
+		b1[0] = b2[0] = '\0';
+		if (!isnan(first->ts) && first->quality != TL_RELATIVE) {
+			time_t t = (time_t)first->ts;
+			strftime(b1, sizeof b1, "%Y-%m-%d %H:%M:%S", localtime(&t));
+			t = (time_t)last->ts;
+			strftime(b2, sizeof b2, "%Y-%m-%d %H:%M:%S", localtime(&t));
+		}
+		printf("  lifetime %zu: format %s, mode %s, started by %s, %llu dumps (%llu complete, %llu sigusr1, "
+		       "%llu baseline), lines %llu-%llu",
+		       i, parser_format_name(l->format), parser_mode_name(l->mode), l->reason,
+		       (unsigned long long)l->dumps, (unsigned long long)l->complete, (unsigned long long)l->sigusr1,
+		       (unsigned long long)l->baseline, (unsigned long long)l->first_line,
+		       (unsigned long long)l->last_line);
+		if (b1[0])
+			printf(", %s .. %s", b1, b2);
+		printf(", time %s\n", q < 0 ? "mixed" : timeline_quality_name((timeline_quality)q));
+		k += l->dumps;
+	}
+}
+
+/* Ingest (or inspect) one input.  Returns an exit status. */
+static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot, const char *host)
+{
+	run r;
+	parser_callbacks cb;
+	parser *p = NULL;
+	gzFile gz = NULL;
+	char *buf = NULL, ident[33];
+	int is_stdin = strcmp(path, "-") == 0, rc = TSM_EXIT_OK, first = 1;
+	struct stat sb;
+	timeline_opts to;
+	db_ingest_opts io;
+	double idle = 0;
+	ino_t ino = 0;
+	off_t consumed = 0;
+
+	memset(&r, 0, sizeof r);
+	memset(&to, 0, sizeof to);
+	r.cfg = cfg;
+	r.file = is_stdin ? "<stdin>" : path;
+	to.interval = cfg->interval;
+	to.year = cfg->year;
+	if (cfg->anchor != NULL) {
+		to.has_anchor = 1;
+		timeline_parse_anchor(cfg->anchor, &to.anchor_ts, &to.anchor_index);
+	}
+	if (!is_stdin) {
+		if (stat(path, &sb) != 0) {
+			cli_errorf("%s: %s", path, strerror(errno));
+			return TSM_EXIT_DATA;
+		}
+		ino = sb.st_ino;
+		to.mtime = (double)sb.st_mtime;
+		if (timeline_rotated_bounds(path, &to.rot_start, &to.rot_end) != 0) {
+			size_t n = strlen(path);
+			to.active = !(n > 3 && strcmp(path + n - 3, ".gz") == 0);
+		}
+	}
+	gz = is_stdin ? gzdopen(dup(0), "rb") : gzopen(path, "rb");
+	buf = malloc(READ_CHUNK);
+	if (gz == NULL || buf == NULL) {
+		cli_errorf("%s: cannot open: %s", r.file, errno ? strerror(errno) : "out of memory");
+		rc = TSM_EXIT_DATA;
+		goto out;
+	}
+	gzbuffer(gz, READ_CHUNK);
+	memset(&cb, 0, sizeof cb);
+	cb.ctx = &r;
+	cb.on_dump = cb_dump;
+	cb.on_resource = cb_resource;
+	cb.on_anchor = cb_anchor;
+	cb.on_marker = cb_marker;
+	cb.on_diag = cb_diag;
+	p = parser_new(&cb, r.err);
+	if (p == NULL) {
+		cli_errorf("%s", r.err);
+		rc = TSM_EXIT_DATA;
+		goto out;
+	}
+	for (;;) {
+		int n = gzread(gz, buf, READ_CHUNK);
+		if (n < 0) {
+			int e;
+			const char *m = gzerror(gz, &e);
+			cli_diagf(r.file, 0, "error", "read error: %s", e == Z_ERRNO ? strerror(errno) : m);
+			rc = TSM_EXIT_DATA;
+			break;
+		}
+		if (n > 0 && first) {
+			first = 0;
+			if (!cfg->dry_run) {
+				hash_identity(buf, (size_t)n < 4096 ? (size_t)n : 4096, ident);
+				memset(&io, 0, sizeof io);
+				io.host = host;
+				io.path = is_stdin ? "-" : path;
+				io.identity = ident;
+				io.commit_each_dump = cfg->follow;
+				r.in = db_ingest_begin(d, &io, r.err);
+				if (r.in == NULL) {
+					cli_errorf("%s: %s", cfg->db_path, r.err);
+					rc = TSM_EXIT_DATA;
+					goto out;
+				}
+			}
+		}
+		if (n > 0) {
+			idle = 0;
+			consumed += n;
+			if (parser_feed(p, buf, (size_t)n) != TSM_OK)
+				break;
+			continue;
+		}
+		if (!cfg->follow || is_stdin || stop_requested)
+			break;
+		/* --follow: flush what is complete, wait, check for rotation */
+		if (parser_flush(p) != TSM_OK)
+			break;
+		if (r.in != NULL && db_ingest_commit(r.in, r.err) != TSM_OK) {
+			r.failed = 1;
+			break;
+		}
+		gzclearerr(gz);
+		usleep(200 * 1000);
+		idle += 0.2;
+		if (cfg->follow_idle_exit > 0 && idle >= cfg->follow_idle_exit)
+			break;
+		if (stat(path, &sb) == 0 && (sb.st_ino != ino || sb.st_size < consumed)) {
+			/* rotated (new inode) or copytruncated: finish this stream, restart */
+			break;
+		}
+	}
+	if (parser_finish(p) != TSM_OK && !r.failed)
+		r.failed = 1;
+	if (r.failed) {
+		cli_errorf("%s: %s", cfg->db_path, r.err);
+		rc = TSM_EXIT_DATA;
+		goto out;
+	}
+	if (cfg->dry_run) {
+		print_inspect(&r, parser_get_stats(p), &to);
+	} else if (r.in != NULL) {
+		const db_ingest_stats *ds;
+		if (!is_stdin && stat(path, &sb) == 0)
+			to.mtime = (double)sb.st_mtime;
+		if (db_ingest_finish(r.in, &to, r.err) != TSM_OK) {
+			cli_errorf("%s: %s", cfg->db_path, r.err);
+			rc = TSM_EXIT_DATA;
+			goto out;
+		}
+		ds = db_ingest_get_stats(r.in);
+		tot->dumps += ds->dumps;
+		tot->rows += ds->rows;
+		tot->skipped += ds->skipped_dumps;
+		tot->lifetimes += ds->lifetimes;
+	}
+	{
+		int i;
+		for (i = 0; i < r.ncodes; i++)
+			if (r.counts[i] > (uint64_t)cfg->max_warnings_per_code)
+				cli_diagf(r.file, 0, "warning", "%llu more '%s' diagnostics not shown (all are in the diagnostic table)",
+				          (unsigned long long)(r.counts[i] - (uint64_t)cfg->max_warnings_per_code), r.codes[i]);
+	}
+	tot->files++;
+	tot->bytes += parser_get_stats(p)->bytes;
+	tot->warnings += r.warnings;
+out:
+	db_ingest_free(r.in);
+	parser_free(p);
+	if (gz != NULL)
+		gzclose(gz);
+	free(buf);
+	free(r.tl);
+	free(r.an);
+	free(r.lt);
+	if (rc == TSM_EXIT_OK && cfg->follow && !is_stdin && !stop_requested &&
+	    !(cfg->follow_idle_exit > 0 && idle >= cfg->follow_idle_exit)) {
+		/* rotation: follow the new file from its start */
+		return one_input(cfg, d, path, tot, host);
+	}
+	return rc;
+}
+
+typedef struct rot_file {
+	char *path;
+	double start;
+	int has;
+	int order;
+} rot_file;
+
+static int cmp_rot(const void *a, const void *b)
+{
+	const rot_file *x = a, *y = b;
+
+	if (x->has && y->has && x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->order - y->order;
+}
+
+int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
+{
+	db *d = NULL;
+	char err[TSM_ERRLEN], hbuf[256];
+	const char *host = host_name(cfg, hbuf, sizeof hbuf);
+	int rc = TSM_EXIT_OK, i;
+	totals tot;
+	struct timespec t0, t1;
+	rot_file *rf = NULL;
+	char *stdin_arg[1] = {"-"};
+
+	memset(&tot, 0, sizeof tot);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (nfiles == 0) {
+		nfiles = 1;
+		files = stdin_arg;
+	}
+	if (!cfg->dry_run) {
+		d = db_open(cfg->db_path, 0, cfg->busy_ms, err);
+		if (d == NULL) {
+			cli_errorf("%s: %s", cfg->db_path, err);
+			return TSM_EXIT_DATA;
+		}
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+	}
+	/* A rotated set is ordered by the start time in the names. */
+	rf = calloc((size_t)nfiles, sizeof *rf);
+	if (rf == NULL) {
+		db_close(d);
+		return TSM_EXIT_DATA;
+	}
+	for (i = 0; i < nfiles; i++) {
+		double e;
+		rf[i].path = files[i];
+		rf[i].order = i;
+		rf[i].has = timeline_rotated_bounds(files[i], &rf[i].start, &e) == 0;
+	}
+	qsort(rf, (size_t)nfiles, sizeof *rf, cmp_rot);
+	for (i = 0; i < nfiles && !stop_requested; i++) {
+		int r = one_input(cfg, d, rf[i].path, &tot, host);
+		if (r != TSM_EXIT_OK)
+			rc = r;
+	}
+	free(rf);
+	db_close(d);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!cfg->quiet && !cfg->dry_run)
+		fprintf(stderr,
+		        "tsmem: ingested %llu file%s, %llu bytes, %llu dumps (%llu already stored), %llu rows, "
+		        "%llu new lifetime%s, %llu warnings, %.2f s\n",
+		        (unsigned long long)tot.files, tot.files == 1 ? "" : "s", (unsigned long long)tot.bytes,
+		        (unsigned long long)tot.dumps, (unsigned long long)tot.skipped, (unsigned long long)tot.rows,
+		        (unsigned long long)tot.lifetimes, tot.lifetimes == 1 ? "" : "s", (unsigned long long)tot.warnings,
+		        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return rc;
+}
