@@ -72,7 +72,7 @@ unit: $(TESTBIN)
 	$(Q)set -e; for t in $(TESTBIN); do echo "  RUN     $$t"; $$t; done
 
 cli-tests: $(BIN)
-	$(Q)set -e; for t in tests/*.sh; do echo "  RUN     $$t"; TSMEM=$(abspath $(BIN)) sh $$t; done
+	$(Q)set -e; for t in tests/*_cli.sh; do echo "  RUN     $$t"; TSMEM=$(abspath $(BIN)) sh $$t; done
 
 test: unit cli-tests
 
@@ -100,10 +100,10 @@ ubsan:
 valgrind-check: $(TESTBIN) $(BIN)
 	$(Q)set -e; for t in $(TESTBIN); do echo "  VALGRIND $$t"; \
 	  TSMEM_SLOW_TESTS_OFF=1 valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $$t >/dev/null; done
-	$(Q)TSMEM=$(abspath $(BIN)) sh tests/valgrind_fixtures.sh
+	$(Q)TSMEM=$(abspath $(BIN)) sh tests/tools/valgrind_fixtures.sh
 
 lint:
-	$(Q)sh tests/lint.sh
+	$(Q)sh tests/tools/lint.sh
 
 bench: $(BIN)
 	$(Q)sh bench/run.sh
@@ -112,7 +112,7 @@ eval: $(BIN)
 	$(Q)sh bench/eval.sh
 
 fuzz:
-	$(Q)sh tests/fuzz.sh
+	$(Q)sh tests/tools/fuzz.sh
 
 # Install the Debian -dev packages when pkg-config cannot find them.
 deps:
