@@ -116,10 +116,12 @@ fuzz:
 
 # Install the Debian -dev packages when pkg-config cannot find them.
 deps:
-	$(Q)if ! pkg-config --exists $(PKGS) 2>/dev/null || ! command -v clang >/dev/null || ! command -v valgrind >/dev/null; then \
+	$(Q)if ! pkg-config --exists $(PKGS) 2>/dev/null || ! command -v clang >/dev/null || \
+	    ! command -v valgrind >/dev/null || ! command -v sqlite3 >/dev/null || ! command -v python3 >/dev/null; then \
 	  echo "deps: installing build dependencies with apt-get"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    build-essential pkg-config clang valgrind libpcre2-dev libsqlite3-dev libcjson-dev zlib1g-dev sqlite3; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    build-essential pkg-config clang valgrind sqlite3 python3 gzip \
+	    libpcre2-dev libsqlite3-dev libcjson-dev zlib1g-dev; \
 	fi
 
 install: $(BIN)

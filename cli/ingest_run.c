@@ -271,18 +271,6 @@ static int cb_marker(void *ctx, const parser_marker *m)
 
 /* ---- inputs ------------------------------------------------------------------ */
 
-static void hash_identity(const char *buf, size_t n, char out[33])
-{
-	uint64_t h1 = 1469598103934665603ull, h2 = 0x9e3779b97f4a7c15ull;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h1 = (h1 ^ (unsigned char)buf[i]) * 1099511628211ull;
-		h2 = (h2 ^ (unsigned char)buf[i]) * 0x100000001b3ull + (h2 >> 29);
-	}
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)h1, (unsigned long long)h2);
-}
-
 static const char *host_name(const ingest_cfg *cfg, char *buf, size_t n)
 {
 	if (cfg->host != NULL)
@@ -344,7 +332,7 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 	parser_callbacks cb;
 	parser *p = NULL;
 	gzFile gz = NULL;
-	char *buf = NULL, ident[33];
+	char *buf = NULL, ident[DB_IDENTITY_MAX];
 	int is_stdin = strcmp(path, "-") == 0, rc = TSM_EXIT_OK, first = 1;
 	struct stat sb;
 	timeline_opts to;
@@ -408,7 +396,11 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 		if (n > 0 && first) {
 			first = 0;
 			if (!cfg->dry_run) {
-				hash_identity(buf, (size_t)n < 4096 ? (size_t)n : 4096, ident);
+				if (db_source_match(d, host, buf, (size_t)n, ident, r.err) != TSM_OK) {
+					cli_errorf("%s: %s", cfg->db_path, r.err);
+					rc = TSM_EXIT_DATA;
+					goto out;
+				}
 				memset(&io, 0, sizeof io);
 				io.host = host;
 				io.path = is_stdin ? "-" : path;

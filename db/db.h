@@ -32,6 +32,17 @@ db *db_open(const char *path, int readonly, int busy_ms, char *err);
 void db_close(db *d);
 sqlite3 *db_handle(db *d);
 
+/* Statistics SQL functions (mk_z, mk_p, theil_sen, ...; DESIGN §5),
+ * implemented in db/sqlfunc.c.  db_open calls it on every handle it opens,
+ * read-only or not.  Returns TSM_OK, or TSM_ERR with a message in err. */
+tsm_status db_register_functions(sqlite3 *h, char *err);
+
+/* The report group of an allocator (spec §4.3): "iobuf", "iobuf_meta",
+ * "http", "headers", "cache", "net", "ssl", "dns", "core", "api", "legacy"
+ * or "other" (names not in the table).  bucket >= 0 means an
+ * ioBufAllocator[HP] bucket.  Returns a static string, never NULL. */
+const char *db_allocator_group(const char *name, int bucket);
+
 /* ---- ingest ------------------------------------------------------------ */
 
 typedef struct db_ingest db_ingest;
@@ -73,6 +84,22 @@ const db_ingest_stats *db_ingest_get_stats(const db_ingest *in);
 /* Roll back anything uncommitted and free. */
 void db_ingest_free(db_ingest *in);
 
+/* ---- source identity ------------------------------------------------------- */
+
+#define DB_IDENTITY_PREFIX 4096
+#define DB_IDENTITY_MAX 64
+
+/* Identity of a stream from its first bytes: "L:HASH" of the first
+ * L = min(n, 4096) bytes. */
+void db_identity(const char *buf, size_t n, char out[DB_IDENTITY_MAX]);
+
+/* Identity to use for a stream of `host` whose first n bytes are buf: the
+ * stored identity of a source whose hashed prefix matches (so a grown file
+ * is the same source; the stored identity is lengthened to the longer
+ * prefix), else a new identity.  Returns TSM_OK with `out` set, or TSM_ERR. */
+tsm_status db_source_match(db *d, const char *host, const char *buf, size_t n, char out[DB_IDENTITY_MAX],
+                           char *err);
+
 /* ---- ad-hoc SQL ---------------------------------------------------------- */
 
 /* Called once with the column names (row == NULL), then once per row.
@@ -83,5 +110,109 @@ typedef int (*db_row_fn)(void *ctx, int ncol, const char *const *names,
 /* Run every statement in `sql` on a read-only handle, calling fn for the
  * rows of each.  Returns TSM_OK or TSM_ERR with SQLite's message. */
 tsm_status db_exec_query(db *d, const char *sql, db_row_fn fn, void *ctx, char *err);
+
+
+/* ---- report queries ------------------------------------------------------
+ * All loaders return TSM_OK and fill their OUT parameters, or TSM_ERR with
+ * a message in err and the OUT parameters zeroed/NULL.  Arrays are owned by
+ * the caller and freed with the matching *_free function (NULL is fine).
+ * Times are Unix seconds; an unknown time is NaN. */
+
+/* OUT: *hosts = the distinct hosts, sorted by name; *n = their number.
+ * Free with db_strings_free(*hosts, *n). */
+tsm_status db_list_hosts(db *d, char ***hosts, size_t *n, char *err);
+void db_strings_free(char **v, size_t n);
+
+/* One process lifetime as the report sees it. */
+typedef struct db_lifetime {
+	int64_t id;              /* lifetime.id */
+	int64_t source_id;
+	int64_t seq;             /* lifetime index within its source stream */
+	int64_t index;           /* 0-based position in the host's list */
+	char format[16];         /* "F1".."F4", "baseline" */
+	char mode[16];           /* "freelist", "malloc", "reclaimable" */
+	char start_reason[32];
+	int64_t dumps;           /* snapshots */
+	int64_t complete_dumps;  /* snapshots with complete = 1 */
+	double first_ts, last_ts;/* min/max known ts, NaN when none */
+	char ts_quality[16];     /* worst ts_quality of its snapshots */
+	int64_t first_snapshot_id, last_snapshot_id;
+} db_lifetime;
+
+/* OUT: *out = the lifetimes of `host`, ordered by first time (unknown
+ * last), then source and seq; index = position in that order.  *n = count.
+ * Free *out with free(). */
+tsm_status db_list_lifetimes(db *d, const char *host, db_lifetime **out, size_t *n, char *err);
+
+/* An allocator present in a lifetime. */
+typedef struct db_allocator {
+	int64_t id;
+	char name[PARSER_NAME_MAX];
+	int bucket;              /* 0..14 or -1 */
+	char grp[16];
+	uint32_t type_size;
+} db_allocator;
+
+/* OUT: *out = every allocator that has a sample in the lifetime, in dump
+ * order (the row order of the first snapshot that holds it; allocators
+ * that appear later come after); *n = count.  Free *out with free(). */
+tsm_status db_list_allocators(db *d, int64_t lifetime_id, db_allocator **out, size_t *n, char *err);
+
+/* Optional time filter: keep snapshots with since <= ts <= until.  NaN (or
+ * a NULL filter pointer) means no bound; with any bound set, snapshots of
+ * unknown time are left out. */
+typedef struct db_range {
+	double since, until;
+} db_range;
+
+/* One (lifetime, allocator) series in snapshot order.  Every array has n
+ * elements. */
+typedef struct db_series {
+	size_t n;
+	double *t;               /* ts, NaN when unknown */
+	int64_t *seq;            /* snapshot.seq (dump index within the lifetime) */
+	int64_t *allocated;      /* bytes */
+	int64_t *in_use;         /* bytes */
+	int64_t *chunk_items;    /* 0 = unknown */
+	unsigned char *complete; /* 1 = dump closed normally */
+	unsigned char *kind;     /* parser_kind */
+} db_series;
+
+/* Load one series by the sample primary key (allocator_id, snapshot_id):
+ * reads only this allocator's rows within the lifetime's snapshot-id range.
+ * OUT: *s filled (n may be 0).  Free with db_series_free(s), which also
+ * accepts a zeroed struct. */
+tsm_status db_load_series(db *d, int64_t lifetime_id, int64_t allocator_id,
+                          const db_range *r, db_series *s, char *err);
+void db_series_free(db_series *s);
+
+/* Totals per complete snapshot of a lifetime that has them (TOTAL line, or
+ * the sum of the rows when the format prints none). */
+typedef struct db_totals {
+	size_t n;
+	double *t;
+	int64_t *seq;
+	int64_t *allocated;
+	int64_t *in_use;
+} db_totals;
+
+/* OUT: *tot filled (n may be 0).  Free with db_totals_free(tot). */
+tsm_status db_load_totals(db *d, int64_t lifetime_id, const db_range *r, db_totals *tot, char *err);
+void db_totals_free(db_totals *tot);
+
+/* ---- verdicts ------------------------------------------------------------ */
+
+/* Write transaction around many db_write_verdict calls (BEGIN IMMEDIATE /
+ * COMMIT / ROLLBACK).  Return TSM_OK or TSM_ERR; rollback never fails. */
+tsm_status db_begin_write(db *d, char *err);
+tsm_status db_commit_write(db *d, char *err);
+void db_rollback_write(db *d);
+
+/* Insert or replace the verdict of (lifetime, allocator), computed_at =
+ * now (UTC ISO 8601).  evidence_json may be NULL.  Returns TSM_OK or
+ * TSM_ERR (e.g. on a read-only handle). */
+tsm_status db_write_verdict(db *d, int64_t lifetime_id, int64_t allocator_id,
+                            const char *verdict, double confidence,
+                            const char *evidence_json, char *err);
 
 #endif
