@@ -85,7 +85,7 @@ static uint64_t total_alloc(const parser_dump *d)
 }
 
 /* Returns a start reason when d cannot continue the previous lifetime. */
-static const char *break_reason(plife *lf, const parser_dump *d, parser_mode mode)
+static const char *break_reason(plife *lf, parser_dump *d, parser_mode mode)
 {
 	const parser_dump *p = lf->prev;
 	size_t i, common = 0;
@@ -93,6 +93,8 @@ static const char *break_reason(plife *lf, const parser_dump *d, parser_mode mod
 
 	if (lf->marker_pending)
 		return "marker";
+	if (d->format == PARSER_FMT_F1 && p->format == PARSER_FMT_F2 && !d->complete)
+		d->format = PARSER_FMT_F2; /* cut off before its TOTAL: still F2 */
 	if (d->format != p->format)
 		return "format-changed";
 	for (i = 0; i < d->nrows; i++) {
@@ -139,7 +141,12 @@ void plife_assign(plife *lf, parser_dump *d)
 	}
 	mode = dump_mode(d);
 	if (!lf->have_prev) {
-		why = lf->nlifetimes == 0 ? "first-dump" : (lf->marker_pending ? "marker" : "first-dump");
+		/* After baseline tables only (MEMTRACK_BASELINE), an absolute
+		 * SIGUSR1 table continues the lifetime unless a marker came. */
+		if (lf->nlifetimes == 0)
+			why = "first-dump";
+		else if (lf->marker_pending)
+			why = "marker";
 	} else {
 		parser_mode m = lf->mode;
 		if (mode != PARSER_MODE_FREELIST)

@@ -240,16 +240,16 @@ static void baseline_fix(parser *p, parser_dump *d)
 	size_t i;
 
 	if (!p->have_base || d->new_lifetime || p->base_lifetime != d->lifetime) {
-		memcpy(p->base, d, offsetof(parser_dump, rows) + d->nrows * sizeof d->rows[0]);
-		pname_index_build(p->base_ix, p->base);
-		p->have_base = 1;
-		p->base_lifetime = d->lifetime;
 		for (i = 0; i < d->nrows; i++) {
 			parser_row *r = &d->rows[i];
 			r->abs_known = r->delta_in_use >= 0;
 			r->allocated = (uint64_t)r->delta_allocated;
 			r->in_use = r->delta_in_use >= 0 ? (uint64_t)r->delta_in_use : 0;
 		}
+		memcpy(p->base, d, offsetof(parser_dump, rows) + d->nrows * sizeof d->rows[0]);
+		pname_index_build(p->base_ix, p->base);
+		p->have_base = 1;
+		p->base_lifetime = d->lifetime;
 		return;
 	}
 	for (i = 0; i < d->nrows; i++) {
