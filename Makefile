@@ -37,7 +37,7 @@ else
 Q := @
 endif
 
-.PHONY: all check test unit cli-tests asan ubsan sanitize valgrind-check lint bench eval fuzz \
+.PHONY: demo all check test unit cli-tests asan ubsan sanitize valgrind-check lint bench eval fuzz \
         deps install uninstall clean
 
 all: tsmem
@@ -63,6 +63,14 @@ $(BUILD)/tests/%: tests/%.c $(LIB)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 -include $(LIBOBJ:.o=.d) $(CLIOBJ:.o=.d)
+
+# The README's first command: two real dumps from apache/trafficserver#5858,
+# fed as one stream, analyzed (ingest + report).
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)rm -rf $(BUILD)/demo && mkdir -p $(BUILD)/demo
+	cat fixtures/real/04-gh5858-7.1.x-a-earlier.txt fixtures/real/05-gh5858-7.1.x-b-later.txt | \
+	  ./tsmem analyze -d $(BUILD)/demo/tsmem.db --host gh5858 -
 
 # ---- tests ------------------------------------------------------------------
 # `make test` runs the suite once with the current flags; `make check` runs it

@@ -27,7 +27,8 @@ typedef struct db db;
 /* Open (creating and migrating when writable) the database at `path`.
  * readonly = 1 opens with SQLITE_OPEN_READONLY and query_only (for `sql`);
  * the file must exist.  busy_ms is the busy timeout.  Returns NULL and fills
- * err on failure (missing file, not a database, newer schema, ...). */
+ * err on failure (missing file, not a database, newer schema, ...); the
+ * message does not repeat the path, callers prefix it. */
 db *db_open(const char *path, int readonly, int busy_ms, char *err);
 void db_close(db *d);
 sqlite3 *db_handle(db *d);

@@ -66,11 +66,11 @@ tsm_status db_source_match(db *d, const char *host, const char *buf, size_t n, c
 		sqlite3_bind_text(st, 1, out, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, best_id);
 		rc = sqlite3_step(st);
-		if (rc != SQLITE_DONE && rc != SQLITE_CONSTRAINT) {
+		if (rc != SQLITE_DONE && (rc & 0xff) != SQLITE_CONSTRAINT) {
 			db_sqlerr(d, d->h, rc, "updating the source identity", err);
 			goto out;
 		}
-		if (rc == SQLITE_CONSTRAINT)
+		if ((rc & 0xff) == SQLITE_CONSTRAINT)
 			snprintf(out, DB_IDENTITY_MAX, "%s", best);
 	}
 	ret = TSM_OK;

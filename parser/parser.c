@@ -301,15 +301,13 @@ static void flush_queue(parser *p)
 
 static void check_total(parser *p, pdump *x)
 {
-	uint64_t a = 0, u = 0;
+	uint64_t a = 0;
 	size_t i;
 
 	if (!x->d.has_total || !x->d.complete || x->bad_rows || x->d.format == PARSER_FMT_F2)
 		return;
-	for (i = 0; i < x->d.nrows; i++) {
+	for (i = 0; i < x->d.nrows; i++)
 		a += x->d.rows[i].allocated;
-		u += x->d.rows[i].in_use;
-	}
 	if (a != x->d.total_allocated)
 		diag_at(p, x->d.line, x->d.byte_offset, TSM_SEV_WARNING, "total-mismatch",
 		        "TOTAL allocated %llu differs from the sum of the rows %llu",

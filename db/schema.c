@@ -1,0 +1,488 @@
+/* schema.c — open a tsmem database: connection settings, the schema of
+ * DESIGN §4 (created on first open, versioned by PRAGMA user_version), the
+ * read-only guard used by `tsmem sql`, error messages, stored names.
+ *
+ * It does not ingest (ingest.c) or load series (query.c).  Talks only to
+ * SQLite; db_register_functions (sqlfunc.c) adds the statistics functions.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "db_int.h"
+
+#define DB_STR_(x) #x
+#define DB_STR(x) DB_STR_(x)
+
+/* The schema, version DB_SCHEMA_VERSION.  `sample` is the big table: no
+ * rowid, keyed (allocator_id, snapshot_id) so one allocator's series is one
+ * index range, and no other index.  UNIQUE constraints on the small tables
+ * make re-ingesting idempotent (INSERT OR IGNORE). */
+static const char schema_sql[] =
+	"CREATE TABLE source (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  host TEXT NOT NULL,\n"
+	"  path TEXT,\n"
+	"  identity TEXT NOT NULL,\n"
+	"  bytes_read INTEGER NOT NULL DEFAULT 0,  -- end_offset of the last stored dump\n"
+	"  ingested_at TEXT,\n"
+	"  UNIQUE (host, identity)\n"
+	");\n"
+	"CREATE TABLE lifetime (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  source_id INTEGER NOT NULL,\n"
+	"  host TEXT NOT NULL,\n"
+	"  seq INTEGER NOT NULL,                   -- lifetime index in the source stream\n"
+	"  format TEXT,\n"
+	"  mode TEXT,\n"
+	"  first_snapshot_id INTEGER,\n"
+	"  last_snapshot_id INTEGER,\n"
+	"  start_reason TEXT,\n"
+	"  UNIQUE (source_id, seq)\n"
+	");\n"
+	"CREATE INDEX lifetime_host ON lifetime(host);\n"
+	"CREATE TABLE snapshot (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  lifetime_id INTEGER NOT NULL,\n"
+	"  seq INTEGER NOT NULL,                   -- dump index within the lifetime\n"
+	"  ts REAL,\n"
+	"  ts_quality TEXT NOT NULL DEFAULT 'unknown',\n"
+	"  kind TEXT NOT NULL,\n"
+	"  line INTEGER NOT NULL,\n"
+	"  byte_offset INTEGER NOT NULL,\n"
+	"  complete INTEGER NOT NULL,\n"
+	"  total_allocated INTEGER,                -- TOTAL line, else sum of the rows\n"
+	"  total_in_use INTEGER,\n"
+	"  source_id INTEGER NOT NULL,\n"
+	"  stream_seq INTEGER NOT NULL,            -- dump index in the source stream\n"
+	"  end_offset INTEGER NOT NULL,\n"
+	"  format TEXT NOT NULL,\n"
+	"  has_total INTEGER NOT NULL DEFAULT 0,   -- 1 = totals printed by ATS\n"
+	"  UNIQUE (source_id, byte_offset)\n"
+	");\n"
+	"CREATE INDEX snapshot_lifetime ON snapshot(lifetime_id, seq);\n"
+	"CREATE TABLE allocator (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL,\n"
+	"  bucket INTEGER,\n"
+	"  grp TEXT NOT NULL,\n"
+	"  type_size INTEGER NOT NULL,\n"
+	"  hugepage INTEGER NOT NULL DEFAULT 0,\n"
+	"  UNIQUE (name, type_size)\n"
+	");\n"
+	"CREATE TABLE sample (\n"
+	"  snapshot_id INTEGER NOT NULL,\n"
+	"  allocator_id INTEGER NOT NULL,\n"
+	"  allocated INTEGER NOT NULL,\n"
+	"  in_use INTEGER NOT NULL,\n"
+	"  chunk_items INTEGER,                    -- F4 only\n"
+	"  hp_fails INTEGER,                       -- F4 only\n"
+	"  PRIMARY KEY (allocator_id, snapshot_id)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE lifetime_allocator (         -- allocators of a lifetime, dump order\n"
+	"  lifetime_id INTEGER NOT NULL,\n"
+	"  allocator_id INTEGER NOT NULL,\n"
+	"  first_snapshot_id INTEGER NOT NULL,\n"
+	"  pos INTEGER NOT NULL,                   -- row index in that snapshot\n"
+	"  PRIMARY KEY (lifetime_id, allocator_id)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE resource_sample (\n"
+	"  snapshot_id INTEGER,\n"
+	"  location TEXT NOT NULL,\n"
+	"  allocs INTEGER,\n"
+	"  frees INTEGER,\n"
+	"  in_use INTEGER,\n"
+	"  avg_size INTEGER,\n"
+	"  is_total INTEGER NOT NULL DEFAULT 0,\n"
+	"  source_id INTEGER NOT NULL,\n"
+	"  line INTEGER NOT NULL,\n"
+	"  UNIQUE (source_id, line)\n"
+	");\n"
+	"CREATE INDEX resource_sample_snapshot ON resource_sample(snapshot_id);\n"
+	"CREATE TABLE ssl_sample (\n"
+	"  snapshot_id INTEGER,\n"
+	"  total_allocated INTEGER,\n"
+	"  total_freed INTEGER,\n"
+	"  currently_allocated INTEGER,\n"
+	"  source_id INTEGER NOT NULL,\n"
+	"  line INTEGER NOT NULL,\n"
+	"  UNIQUE (source_id, line)\n"
+	");\n"
+	"CREATE TABLE diagnostic (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  source_id INTEGER NOT NULL,\n"
+	"  line INTEGER,\n"
+	"  severity TEXT NOT NULL,\n"
+	"  code TEXT NOT NULL,\n"
+	"  message TEXT NOT NULL,\n"
+	"  byte_offset INTEGER,\n"
+	"  UNIQUE (source_id, byte_offset, line, code, message)\n"
+	");\n"
+	"CREATE TABLE anchor (\n"
+	"  source_id INTEGER NOT NULL,\n"
+	"  line INTEGER NOT NULL,\n"
+	"  byte_offset INTEGER NOT NULL,\n"
+	"  dumps_before INTEGER NOT NULL,\n"
+	"  month INTEGER, day INTEGER, hour INTEGER,\n"
+	"  minute INTEGER, second INTEGER, msec INTEGER,\n"
+	"  PRIMARY KEY (source_id, byte_offset)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE verdict (\n"
+	"  lifetime_id INTEGER NOT NULL,\n"
+	"  allocator_id INTEGER NOT NULL,\n"
+	"  verdict TEXT NOT NULL,\n"
+	"  confidence REAL,\n"
+	"  evidence_json TEXT,\n"
+	"  computed_at TEXT NOT NULL,\n"
+	"  PRIMARY KEY (lifetime_id, allocator_id)\n"
+	");\n"
+	"CREATE VIEW samples AS SELECT\n"
+	"  l.host AS host, l.id AS lifetime_id, l.seq AS lifetime_seq,\n"
+	"  sn.id AS snapshot_id, sn.seq AS snapshot_seq, sn.ts AS ts,\n"
+	"  datetime(sn.ts, 'unixepoch') AS ts_iso, sn.ts_quality AS ts_quality,\n"
+	"  sn.kind AS kind, a.id AS allocator_id, a.name AS name, a.bucket AS bucket,\n"
+	"  a.grp AS grp, a.type_size AS type_size, s.allocated AS allocated,\n"
+	"  s.in_use AS in_use, s.allocated - s.in_use AS stranded,\n"
+	"  CASE WHEN s.allocated <> 0 THEN s.in_use * 1.0 / s.allocated END AS utilization,\n"
+	"  s.chunk_items AS chunk_items, s.hp_fails AS hp_fails, sn.complete AS complete\n"
+	"FROM sample s\n"
+	"  JOIN snapshot sn ON sn.id = s.snapshot_id\n"
+	"  JOIN lifetime l ON l.id = sn.lifetime_id\n"
+	"  JOIN allocator a ON a.id = s.allocator_id;\n"
+	"CREATE VIEW iobuf AS SELECT * FROM samples WHERE bucket IS NOT NULL;\n";
+
+tsm_status db_sqlerr(const db *d, sqlite3 *h, int rc, const char *what, char *err)
+{
+	const char *msg = h != NULL ? sqlite3_errmsg(h) : sqlite3_errstr(rc);
+	int prim = rc & 0xff;
+
+	if ((prim == SQLITE_BUSY || prim == SQLITE_LOCKED) && d != NULL)
+		tsm_seterr(err, "%s: %s (busy for %d ms)", what, msg, d->busy_ms);
+	else
+		tsm_seterr(err, "%s: %s", what, msg);
+	return TSM_ERR;
+}
+
+tsm_status db_exec(const db *d, const char *sql, const char *what, char *err)
+{
+	int rc = sqlite3_exec(d->h, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return db_sqlerr(d, d->h, rc, what, err);
+	return TSM_OK;
+}
+
+tsm_status db_prepare(const db *d, const char *sql, sqlite3_stmt **st, char *err)
+{
+	int rc = sqlite3_prepare_v2(d->h, sql, -1, st, NULL);
+
+	if (rc != SQLITE_OK) {
+		*st = NULL;
+		return db_sqlerr(d, d->h, rc, "cannot prepare statement", err);
+	}
+	return TSM_OK;
+}
+
+/* Read a single integer (first column of the first row) from sql. */
+static tsm_status query_int(const db *d, const char *sql, int64_t *out, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	tsm_status ret = TSM_ERR;
+	int rc;
+
+	if (db_prepare(d, sql, &st, err) != TSM_OK)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_sqlerr(d, d->h, rc, "cannot read the database", err);
+		goto out;
+	}
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	ret = TSM_OK;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Read-only guard for `tsmem sql`: no ATTACH/DETACH (which could create
+ * files), and no PRAGMA that assigns (writable_schema=1, query_only=0...);
+ * pragmas that take a table/index name as argument stay allowed. */
+static int ro_authorizer(void *ctx, int action, const char *a1, const char *a2,
+                         const char *dbname, const char *trigger)
+{
+	static const char *const arg_ok[] = {
+		"table_info", "table_xinfo", "index_info", "index_xinfo", "index_list",
+		"foreign_key_list", "foreign_key_check", "integrity_check", "quick_check",
+	};
+	size_t i;
+
+	(void)ctx;
+	(void)dbname;
+	(void)trigger;
+	if (action == SQLITE_ATTACH || action == SQLITE_DETACH)
+		return SQLITE_DENY;
+	if (action != SQLITE_PRAGMA || a2 == NULL)
+		return SQLITE_OK;
+	for (i = 0; i < sizeof arg_ok / sizeof arg_ok[0]; i++)
+		if (a1 != NULL && sqlite3_stricmp(a1, arg_ok[i]) == 0)
+			return SQLITE_OK;
+	return SQLITE_DENY;
+}
+
+/* Create the schema when the file is new (user_version 0 and empty),
+ * inside one IMMEDIATE transaction so two first opens cannot race. */
+static tsm_status ensure_schema(db *d, char *err)
+{
+	int64_t ver = 0, nobj = 0;
+	tsm_status ret = TSM_ERR;
+	int in_txn = 0;
+
+	if (db_exec(d, "BEGIN IMMEDIATE", "cannot start a transaction", err) != TSM_OK)
+		goto out;
+	in_txn = 1;
+	if (query_int(d, "PRAGMA user_version", &ver, err) != TSM_OK)
+		goto out;
+	if (ver > DB_SCHEMA_VERSION) {
+		tsm_seterr(err, "database schema version %lld is newer than this tsmem supports (%d)",
+		           (long long)ver, DB_SCHEMA_VERSION);
+		goto out;
+	}
+	if (ver == 0) {
+		if (query_int(d, "SELECT count(*) FROM sqlite_master", &nobj, err) != TSM_OK)
+			goto out;
+		if (nobj != 0) {
+			tsm_seterr(err, "not a tsmem database (it has tables but no tsmem schema version)");
+			goto out;
+		}
+		if (db_exec(d, schema_sql, "cannot create the schema", err) != TSM_OK)
+			goto out;
+		if (db_exec(d, "PRAGMA user_version = " DB_STR(DB_SCHEMA_VERSION), "cannot set the schema version",
+		            err) != TSM_OK)
+			goto out;
+	}
+	if (db_exec(d, "COMMIT", "cannot commit the schema", err) != TSM_OK)
+		goto out;
+	in_txn = 0;
+	ret = TSM_OK;
+out:
+	if (in_txn)
+		sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+/* A read-only handle: the schema must be ours and not newer. */
+static tsm_status check_schema(db *d, char *err)
+{
+	int64_t ver = 0;
+
+	char tmp[TSM_ERRLEN];
+
+	if (query_int(d, "PRAGMA user_version", &ver, tmp) != TSM_OK) {
+		tsm_seterr(err, "%s", tmp);
+		return TSM_ERR;
+	}
+	if (ver == 0) {
+		tsm_seterr(err, "not a tsmem database (no schema version)");
+		return TSM_ERR;
+	}
+	if (ver > DB_SCHEMA_VERSION) {
+		tsm_seterr(err, "database schema version %lld is newer than this tsmem supports (%d)",
+		           (long long)ver, DB_SCHEMA_VERSION);
+		return TSM_ERR;
+	}
+	return TSM_OK;
+}
+
+db *db_open(const char *path, int readonly, int busy_ms, char *err)
+{
+	db *d = NULL;
+	struct stat stbuf;
+	int flags, rc;
+	char ferr[TSM_ERRLEN];
+
+	if (path == NULL || *path == '\0') {
+		tsm_seterr(err, "no database path given");
+		goto fail;
+	}
+	if (readonly && stat(path, &stbuf) != 0) {
+		tsm_seterr(err, "cannot open database: %s", strerror(errno));
+		goto fail;
+	}
+	d = calloc(1, sizeof *d);
+	if (d == NULL) {
+		tsm_seterr(err, "out of memory");
+		goto fail;
+	}
+	d->readonly = readonly;
+	d->busy_ms = busy_ms;
+	/* a handle is used by one thread: no per-call mutex */
+	flags = (readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX;
+	rc = sqlite3_open_v2(path, &d->h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		tsm_seterr(err, "cannot open database: %s",
+		           d->h != NULL ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(d->h, busy_ms);
+	if (!readonly && sqlite3_db_readonly(d->h, "main") == 1) {
+		tsm_seterr(err, "database file is read-only");
+		goto fail;
+	}
+	/* 16 MiB of page cache: holds the snapshot table of a month of dumps
+	 * while the report reads allocator after allocator */
+	if (db_exec(d, "PRAGMA cache_size = -16384", "cannot configure the database", err) != TSM_OK)
+		goto fail;
+	if (readonly) {
+		if (check_schema(d, err) != TSM_OK)
+			goto fail;
+		if (db_exec(d, "PRAGMA query_only = 1", "cannot configure the database", err) != TSM_OK)
+			goto fail;
+		sqlite3_db_config(d->h, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+		sqlite3_set_authorizer(d->h, ro_authorizer, NULL);
+	} else {
+		if (db_exec(d, "PRAGMA journal_mode = WAL", "cannot configure the database", err) != TSM_OK ||
+		    db_exec(d, "PRAGMA synchronous = NORMAL", "cannot configure the database", err) != TSM_OK)
+			goto fail;
+		if (ensure_schema(d, err) != TSM_OK)
+			goto fail;
+	}
+	if (db_register_functions(d->h, ferr) != TSM_OK) {
+		tsm_seterr(err, "cannot register SQL functions: %s", ferr);
+		goto fail;
+	}
+	return d;
+fail:
+	db_close(d);
+	return NULL;
+}
+
+void db_close(db *d)
+{
+	if (d == NULL)
+		return;
+	if (d->h != NULL && !sqlite3_get_autocommit(d->h))
+		sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(d->st_verdict);
+	db_snapcache_clear(&d->snaps);
+	sqlite3_close_v2(d->h);
+	free(d);
+}
+
+sqlite3 *db_handle(db *d)
+{
+	return d != NULL ? d->h : NULL;
+}
+
+/* ---- stored names ------------------------------------------------------ */
+
+const char *db_format_str(parser_format f)
+{
+	switch (f) {
+	case PARSER_FMT_F1: return "F1";
+	case PARSER_FMT_F2: return "F2";
+	case PARSER_FMT_F3: return "F3";
+	case PARSER_FMT_F4: return "F4";
+	case PARSER_FMT_BASELINE: return "baseline";
+	case PARSER_FMT_NONE: break;
+	}
+	return "none";
+}
+
+const char *db_kind_str(parser_kind k)
+{
+	switch (k) {
+	case PARSER_KIND_PERIODIC: return "periodic";
+	case PARSER_KIND_SIGUSR1: return "sigusr1";
+	case PARSER_KIND_BASELINE: return "baseline";
+	}
+	return "periodic";
+}
+
+int db_kind_from_str(const char *s)
+{
+	if (s != NULL && strcmp(s, "sigusr1") == 0)
+		return PARSER_KIND_SIGUSR1;
+	if (s != NULL && strcmp(s, "baseline") == 0)
+		return PARSER_KIND_BASELINE;
+	return PARSER_KIND_PERIODIC;
+}
+
+const char *db_mode_str(parser_mode m)
+{
+	switch (m) {
+	case PARSER_MODE_FREELIST: return "freelist";
+	case PARSER_MODE_MALLOC: return "malloc";
+	case PARSER_MODE_RECLAIMABLE: return "reclaimable";
+	}
+	return "freelist";
+}
+
+const char *db_quality_str(timeline_quality q)
+{
+	switch (q) {
+	case TL_EXACT_BRACKET: return "exact_bracket";
+	case TL_PROPAGATED: return "propagated";
+	case TL_UPPER_BOUND: return "upper_bound";
+	case TL_RELATIVE: return "relative";
+	case TL_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
+/* ---- allocator groups (spec §4.3) -------------------------------------- */
+
+static const struct {
+	const char *name;
+	const char *grp;
+} group_names[] = {
+	{"ioAllocator", "iobuf_meta"}, {"ioDataAllocator", "iobuf_meta"}, {"ioBlockAllocator", "iobuf_meta"},
+	{"httpSMAllocator", "http"}, {"httpClientSessionAllocator", "http"},
+	{"http1ClientSessionAllocator", "http"}, {"httpServerSessionAllocator", "http"},
+	{"http2ClientSessionAllocator", "http"}, {"http2ServerSessionAllocator", "http"},
+	{"http2StreamAllocator", "http"}, {"httpUpdateSMAllocator", "http"}, {"FetchSMAllocator", "http"},
+	{"RemapPluginsAlloc", "http"}, {"CacheLookupHttpConfigAllocator", "http"}, {"preWarmSMAllocator", "http"},
+	{"hdrHeap", "headers"}, {"hdrStrHeap", "headers"}, {"httpCacheAltAllocator", "headers"},
+	{"MIMEFieldSDKHandle", "headers"},
+	{"cacheVConnection", "cache"}, {"cacheEvacuateDocVC", "cache"}, {"cacheRemoveCont", "cache"},
+	{"evacuationBlock", "cache"}, {"evacuationKey", "cache"}, {"openDirEntry", "cache"},
+	{"RamCacheLRUEntry", "cache"}, {"RamCacheCLFUSEntry", "cache"}, {"RamCacheS3FIFOEntry", "cache"},
+	{"migrateToInterimCache", "cache"},
+	{"netVCAllocator", "net"}, {"udpPacketAllocator", "net"}, {"udpReadContAllocator", "net"},
+	{"UDPIOEventAllocator", "net"}, {"socksAllocator", "net"}, {"socksProxyAllocator", "net"},
+	{"OneWayTunnelAllocator", "net"}, {"OneWayMultiTunnelAllocator", "net"},
+	{"sslNetVCAllocator", "ssl"},
+	{"dnsEntryAllocator", "dns"}, {"dnsBufAllocator", "dns"}, {"DNSRequestDataAllocator", "dns"},
+	{"hostDBContAllocator", "dns"}, {"hostDBFileContAllocator", "dns"},
+	{"refCountCacheHashingValueAllocator", "dns"}, {"expiryQueueEntry", "dns"},
+	{"eventAllocator", "core"}, {"mutexAllocator", "core"}, {"ArenaBlock", "core"},
+	{"apiHookAllocator", "api"}, {"INKContAllocator", "api"}, {"INKVConnAllocator", "api"},
+	{"cripts::Context", "api"}, {"MC", "api"}, {"<unknown>", "api"},
+	{"clusterVCAllocator", "legacy"}, {"cacheContAllocator", "legacy"},
+	{"ClusterVConnectionCache::Entry", "legacy"}, {"inControlAllocator", "legacy"},
+	{"outControlAllocator", "legacy"}, {"byteBankAllocator", "legacy"},
+	{"ICPRequestCont_allocator", "legacy"}, {"ICPPeerReadContAllocator", "legacy"},
+	{"PeerReadDataAllocator", "legacy"}, {"PrefetchBlasterAllocator", "legacy"},
+	{"blasterUrlList", "legacy"}, {"prefetchLockHandlerAllocator", "legacy"},
+	{"prefetchUrlBlaster", "legacy"}, {"prefetchUrlEntryAllocator", "legacy"},
+	{"CongestRequestParamAllocator", "legacy"}, {"CongestionDBContAllocator", "legacy"},
+	{"ObjectReloadCont", "legacy"},
+};
+
+const char *db_allocator_group(const char *name, int bucket)
+{
+	size_t i;
+
+	if (bucket >= 0)
+		return "iobuf";
+	if (name == NULL)
+		return "other";
+	for (i = 0; i < sizeof group_names / sizeof group_names[0]; i++)
+		if (strcmp(name, group_names[i].name) == 0)
+			return group_names[i].grp;
+	if (strncmp(name, "http3", 5) == 0 || strncmp(name, "spdy", 4) == 0)
+		return "http";
+	if (strncmp(name, "quic", 4) == 0)
+		return "net";
+	return "other";
+}
