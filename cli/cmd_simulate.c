@@ -112,7 +112,7 @@ static int parse_start(const char *s, int64_t *out)
 	int y, mo, d, h, mi, se, n = 0;
 	int64_t yy, era, yoe, doy, doe;
 
-	if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) != 6 || s[n] != '\0')
+	if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%n" /* NOLINT(cert-err34-c): widths bound the values */, &y, &mo, &d, &h, &mi, &se, &n) != 6 || s[n] != '\0')
 		return -1;
 	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59 ||
 	    h < 0 || mi < 0 || se < 0)

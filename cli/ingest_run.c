@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "ingest_run.h"
+#include "progress.h"
 
 #define READ_CHUNK (256 * 1024)
 #define MAX_CODES 32
@@ -88,8 +89,10 @@ int ingest_parse_opt(const char *cmd, int opt, const char *arg, ingest_cfg *cfg)
 		cfg->db_path = arg;
 		return 1;
 	case 'H':
-		if (*arg == '\0')
-			return cli_usage_error(cmd, "--host must not be empty") ? -1 : -1;
+		if (*arg == '\0') {
+			cli_usage_error(cmd, "--host must not be empty");
+			return -1;
+		}
 		cfg->host = arg;
 		return 1;
 	case 'i':
@@ -162,9 +165,11 @@ static int cb_diag(void *ctx, const tsm_diag *dg)
 		r->errors++;
 	if (dg->severity >= TSM_SEV_WARNING) {
 		int k = code_index(r, dg->code);
-		if (++r->counts[k] <= (uint64_t)r->cfg->max_warnings_per_code)
+		if (++r->counts[k] <= (uint64_t)r->cfg->max_warnings_per_code) {
+			cli_progress_interrupt();
 			cli_diagf(r->file, (unsigned long long)dg->line, tsm_severity_name(dg->severity), "%s [%s]",
 			          dg->message, dg->code);
+		}
 	}
 	if (r->in != NULL && db_ingest_diag(r->in, dg, r->err) != TSM_OK) {
 		r->failed = 1;
@@ -340,7 +345,9 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 	double idle = 0;
 	ino_t ino = 0;
 	off_t consumed = 0;
+	cli_progress pg;
 
+	cli_progress_begin(&pg, NULL, -1, 0);
 	memset(&r, 0, sizeof r);
 	memset(&to, 0, sizeof to);
 	r.cfg = cfg;
@@ -371,6 +378,7 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 		goto out;
 	}
 	gzbuffer(gz, READ_CHUNK);
+	cli_progress_begin(&pg, r.file, cli_progress_input_size(path), !cfg->quiet && !cfg->dry_run);
 	memset(&cb, 0, sizeof cb);
 	cb.ctx = &r;
 	cb.on_dump = cb_dump;
@@ -419,8 +427,10 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 			consumed += n;
 			if (parser_feed(p, buf, (size_t)n) != TSM_OK)
 				break;
+			cli_progress_update(&pg, (uint64_t)consumed, (int64_t)gzoffset(gz), parser_get_stats(p)->dumps);
 			continue;
 		}
+		cli_progress_end(&pg); /* end of input (--follow: caught up) */
 		if (!cfg->follow || is_stdin || stop_requested)
 			break;
 		/* --follow: flush what is complete, wait, check for rotation */
@@ -475,6 +485,7 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 	tot->bytes += parser_get_stats(p)->bytes;
 	tot->warnings += r.warnings;
 out:
+	cli_progress_end(&pg);
 	db_ingest_free(r.in);
 	parser_free(p);
 	if (gz != NULL)

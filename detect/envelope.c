@@ -255,7 +255,7 @@ tsm_status detect_change_points(const double *y, size_t n,
 	nseg = 1;
 	while (found < max_cp) {
 		size_t best = nseg;
-		seg right;
+		seg right = {0, 0, 0, 0};
 
 		for (i = 0; i < nseg; i++)
 			if (segs[i].k != 0 && segs[i].gain > pen &&

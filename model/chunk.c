@@ -182,10 +182,10 @@ uint32_t model_chunk_default(const char *name, int bucket, uint32_t type_size,
 		from_cfg = 1;
 	}
 	if (bucket >= 0) {
-		if (strncmp(s, "ioBufAllocatorHP[", 17) == 0)
-			hp = 1;
-		else if (v != MODEL_V_10 && v != MODEL_V_5_3 && cfg->hugepages)
-			hp = 1;
+		/* 10.x names hugepage buckets ioBufAllocatorHP[i]; 6.1-9.x round
+		 * every bucket when hugepages are on. */
+		hp = strncmp(s, "ioBufAllocatorHP[", 17) == 0 ||
+		     (v != MODEL_V_10 && v != MODEL_V_5_3 && cfg->hugepages);
 	}
 	if (src != NULL)
 		*src = from_cfg ? MODEL_CHUNK_CONFIG : hp ? MODEL_CHUNK_HUGEPAGE : MODEL_CHUNK_TABLE;
@@ -338,6 +338,8 @@ void model_identity_check(const model_row *rows, size_t n, const model_config *c
                           model_identity *out)
 {
 	model_config hpcfg, def;
+
+	memset(&def, 0, sizeof def);
 	int present[MODEL_IOBUF_BUCKETS] = {0};
 	int any_alloc = 0, any_use = 0, lo = -1, hi = -1, b;
 	size_t i;

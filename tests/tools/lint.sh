@@ -5,7 +5,9 @@
 #  clang-tidy: bugprone-* (real bugs: wrong sizeof, suspicious memset,
 #            integer division in float context...), minus the two checks that
 #            flag every use of the C library's string functions and every
-#            easily-swappable parameter pair, which this code base has by design;
+#            easily-swappable parameter pair, which this code base has by design,
+#            and implicit-widening-of-multiplication (it flags every product of
+#            small compile-time constants such as 64 * 1024);
 #            cert-err34-c (atoi/sscanf without error checks).
 # Any finding fails.
 set -u
@@ -21,7 +23,7 @@ else
 fi
 if command -v clang-tidy >/dev/null; then
 	out=$(clang-tidy --quiet \
-		-checks='-*,bugprone-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-narrowing-conversions,cert-err34-c' \
+		-checks='-*,bugprone-*,-bugprone-easily-swappable-parameters,-bugprone-reserved-identifier,-bugprone-narrowing-conversions,-bugprone-implicit-widening-of-multiplication-result,cert-err34-c' \
 		$SRC -- $CFLAGS_LINT 2>/dev/null | grep -E 'warning:|error:')
 	if [ -n "$out" ]; then echo "$out"; fail=1; fi
 else

@@ -1,0 +1,192 @@
+/* classify_params.c — the classifier's named thresholds: one table of
+ * names, defaults, ranges and help text that `--param NAME=VALUE`, the JSON
+ * `params` object and `report --help` all read, plus the verdict and
+ * time-basis names.
+ *
+ * Pure data and parsing; no I/O.  The rules that use the values are in
+ * classify.c.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "classify.h"
+
+#define MIB (1024.0 * 1024.0)
+
+typedef struct param_def {
+	const char *name;
+	size_t off;
+	double def, min, max;
+	int bytes;          /* accepts K/M/G suffixes */
+	const char *help;
+} param_def;
+
+static const param_def PARAMS[] = {
+	{"min_dumps", offsetof(detect_params, min_dumps), 12, 1, 1e9, 0,
+	 "fewer dumps than this: insufficient_data"},
+	{"min_span_hours", offsetof(detect_params, min_span_hours), 6, 0, 1e6, 0,
+	 "shorter span than this (hours): insufficient_data"},
+	{"alpha", offsetof(detect_params, alpha), 0.01, 1e-12, 0.5, 0,
+	 "significance of the floor trend (Mann-Kendall/Hamed-Rao, Sen CI)"},
+	{"window_samples", offsetof(detect_params, window_samples), 6, 1, 1e6, 0,
+	 "a floor window holds at least this many dumps"},
+	{"window_hours", offsetof(detect_params, window_hours), 1, 0, 1e4, 0,
+	 "a floor window spans at least this many hours"},
+	{"min_windows", offsetof(detect_params, min_windows), 4, 3, 1e6, 0,
+	 "the floor trend needs at least this many windows"},
+	{"max_windows", offsetof(detect_params, max_windows), 1000, 6, 1e6, 0,
+	 "windows are widened to keep at most this many (bounds the work)"},
+	{"floor_hours", offsetof(detect_params, floor_hours), 24, 0, 1e4, 0,
+	 "hours of rolling minimum under the window minima (0 = plain minima)"},
+	{"leak_effect_chunks", offsetof(detect_params, leak_effect_chunks), 2, 0, 1e9, 0,
+	 "leak: floor rise must exceed this many chunks"},
+	{"leak_effect_frac", offsetof(detect_params, leak_effect_frac), 0.05, 0, 100, 0,
+	 "leak: floor rise must exceed this fraction of allocated"},
+	{"leak_slack_frac", offsetof(detect_params, leak_slack_frac), 1, 0, 100, 0,
+	 "leak: floor rise must exceed this share of the thread-cache slack"},
+	{"leak_follow_frac", offsetof(detect_params, leak_follow_frac), 0.5, 0, 10, 0,
+	 "leak: allocated grows by this share of the floor rise, less a chunk"},
+	{"saturation_ratio", offsetof(detect_params, saturation_ratio), 0.5, 1e-6, 1, 0,
+	 "late/early floor slope at or below this: saturating growth"},
+	{"churn_ratio", offsetof(detect_params, churn_ratio), 1.5, 1, 1e12, 0,
+	 "churn: held peak / recent in-use at least this"},
+	{"churn_ratio_strong", offsetof(detect_params, churn_ratio_strong), 10, 1, 1e12, 0,
+	 "churn on few dumps: allocated/in-use at the last dump at least this"},
+	{"churn_min_bytes", offsetof(detect_params, churn_min_bytes), 10 * MIB, 0, 1e18, 1,
+	 "churn: stranded at least this many bytes (K/M/G suffixes)"},
+	{"churn_min_chunks", offsetof(detect_params, churn_min_chunks), 2, 0, 1e9, 0,
+	 "churn: stranded at least this many chunks"},
+	{"churn_recent_hours", offsetof(detect_params, churn_recent_hours), 24, 0, 1e6, 0,
+	 "churn: in-use stays low for this many recent hours (<= half span)"},
+	{"churn_recent_frac", offsetof(detect_params, churn_recent_frac), 0.25, 0, 1, 0,
+	 "churn without times: recent part as a share of the dumps"},
+};
+
+#define NPARAMS (sizeof PARAMS / sizeof PARAMS[0])
+
+static const char *const VERDICTS[DETECT_V_COUNT] = {
+	"plateau", "leak", "churn", "warming", "idle", "insufficient_data", "malloc_mode",
+};
+
+const char *detect_verdict_name(detect_verdict v)
+{
+	if ((int)v < 0 || v >= DETECT_V_COUNT)
+		return "?";
+	return VERDICTS[v];
+}
+
+int detect_verdict_parse(const char *s, detect_verdict *out)
+{
+	int i;
+
+	for (i = 0; i < DETECT_V_COUNT; i++) {
+		if (strcmp(s, VERDICTS[i]) == 0) {
+			*out = (detect_verdict)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *detect_basis_name(detect_basis b)
+{
+	switch (b) {
+	case DETECT_BASIS_TIME:
+		return "time";
+	case DETECT_BASIS_RELATIVE:
+		return "relative";
+	case DETECT_BASIS_SEQUENCE:
+		return "sequence";
+	}
+	return "?";
+}
+
+static double *slot(detect_params *p, size_t i)
+{
+	return (double *)(void *)((char *)p + PARAMS[i].off);
+}
+
+void detect_params_default(detect_params *p)
+{
+	size_t i;
+
+	memset(p, 0, sizeof *p);
+	for (i = 0; i < NPARAMS; i++)
+		*slot(p, i) = PARAMS[i].def;
+}
+
+size_t detect_param_count(void)
+{
+	return NPARAMS;
+}
+
+const char *detect_param_name(size_t i)
+{
+	return i < NPARAMS ? PARAMS[i].name : NULL;
+}
+
+const char *detect_param_help(size_t i)
+{
+	return i < NPARAMS ? PARAMS[i].help : NULL;
+}
+
+double detect_param_default(size_t i)
+{
+	return i < NPARAMS ? PARAMS[i].def : NAN;
+}
+
+double detect_param_value(const detect_params *p, size_t i)
+{
+	if (i >= NPARAMS)
+		return NAN;
+	return *(const double *)(const void *)((const char *)p + PARAMS[i].off);
+}
+
+tsm_status detect_param_set(detect_params *p, const char *assignment, char *err)
+{
+	const char *eq = strchr(assignment, '=');
+	size_t i, len;
+	double v;
+	char *end;
+
+	if (eq == NULL || eq == assignment) {
+		tsm_seterr(err, "'%s': expected NAME=VALUE", assignment);
+		return TSM_ERR;
+	}
+	len = (size_t)(eq - assignment);
+	for (i = 0; i < NPARAMS; i++)
+		if (strlen(PARAMS[i].name) == len && strncmp(PARAMS[i].name, assignment, len) == 0)
+			break;
+	if (i == NPARAMS) {
+		tsm_seterr(err, "unknown parameter '%.*s'", (int)len, assignment);
+		return TSM_ERR;
+	}
+	errno = 0;
+	v = strtod(eq + 1, &end);
+	if (end == eq + 1 || errno != 0) {
+		tsm_seterr(err, "parameter %s: '%s' is not a number", PARAMS[i].name, eq + 1);
+		return TSM_ERR;
+	}
+	if (PARAMS[i].bytes && *end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'k': case 'K': v *= 1024.0; end++; break;
+		case 'm': case 'M': v *= MIB; end++; break;
+		case 'g': case 'G': v *= MIB * 1024.0; end++; break;
+		default: break;
+		}
+	}
+	if (*end != '\0' || !isfinite(v)) {
+		tsm_seterr(err, "parameter %s: '%s' is not a number", PARAMS[i].name, eq + 1);
+		return TSM_ERR;
+	}
+	if (v < PARAMS[i].min || v > PARAMS[i].max) {
+		tsm_seterr(err, "parameter %s: %g is outside [%g, %g]", PARAMS[i].name, v,
+		           PARAMS[i].min, PARAMS[i].max);
+		return TSM_ERR;
+	}
+	*slot(p, i) = v;
+	return TSM_OK;
+}

@@ -1,0 +1,457 @@
+/* build.c — compute the report: for every host and lifetime in the
+ * database, load each allocator's series through db/db.h (one at a time),
+ * pick its chunk size and thread slack with model/, classify it with
+ * detect/classify.h, and accumulate the per-lifetime totals (churn cost,
+ * what-ifs) over complete dumps; then store the verdicts.
+ *
+ * The only module that talks to both db/ and detect/.  It never prints;
+ * the renderers (text.c, json.c) draw the result.  Memory: one series plus
+ * O(dumps) running sums per lifetime, so 30 days of 10 s dumps × 60
+ * allocators stays small.
+ */
+#include <fnmatch.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "report.h"
+
+void report_opts_init(report_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->range.since = NAN;
+	o->range.until = NAN;
+	detect_params_default(&o->params);
+}
+
+void report_note(report *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nnotes >= REPORT_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->notes[r->nnotes], sizeof r->notes[0], fmt, ap);
+	va_end(ap);
+	r->nnotes++;
+}
+
+size_t report_count(const report *r, detect_verdict v)
+{
+	return (int)v >= 0 && v < DETECT_V_COUNT ? r->counts[v] : 0;
+}
+
+void report_free(report *r)
+{
+	size_t h, l;
+
+	if (r == NULL)
+		return;
+	for (h = 0; h < r->nhosts; h++) {
+		for (l = 0; l < r->hosts[h].nlt; l++)
+			free(r->hosts[h].lt[l].alloc);
+		free(r->hosts[h].lt);
+		free(r->hosts[h].name);
+	}
+	free(r->hosts);
+	r->hosts = NULL;
+	r->nhosts = 0;
+}
+
+/* Running sums over the complete dumps of one lifetime. */
+typedef struct fleet {
+	db_totals tot;
+	uint64_t *in_use, *alloc, *iobuf;
+	int sorted;
+} fleet;
+
+static void fleet_free(fleet *f)
+{
+	db_totals_free(&f->tot);
+	free(f->in_use);
+	free(f->alloc);
+	free(f->iobuf);
+}
+
+/* Add one allocator's complete samples; returns its peak in-use over them. */
+static uint64_t fleet_add(fleet *f, const db_series *s, int iobuf)
+{
+	size_t k, j = 0;
+	uint64_t peak = 0;
+
+	if (!f->sorted)
+		return 0;
+	for (k = 0; k < s->n; k++) {
+		uint64_t u = s->in_use[k] > 0 ? (uint64_t)s->in_use[k] : 0;
+		uint64_t a = s->allocated[k] > 0 ? (uint64_t)s->allocated[k] : 0;
+
+		if (!s->complete[k])
+			continue;
+		while (j < f->tot.n && f->tot.seq[j] < s->seq[k])
+			j++;
+		if (j == f->tot.n)
+			break;
+		if (f->tot.seq[j] != s->seq[k])
+			continue;
+		f->in_use[j] += u;
+		f->alloc[j] += a;
+		if (iobuf)
+			f->iobuf[j] += u;
+		if (u > peak)
+			peak = u;
+	}
+	return peak;
+}
+
+static void fleet_finish(const fleet *f, detect_basis b, report_totals *t)
+{
+	size_t j, pj = 0;
+	uint64_t ipk = 0;
+
+	t->snapshots = f->tot.n;
+	if (f->tot.n == 0 || !f->sorted) {
+		t->sum_of_peaks = t->iobuf_sum_of_peaks = 0;
+		t->peak_of_sum_x = NAN;
+		return;
+	}
+	t->peak_of_sum = 0;
+	for (j = 0; j < f->tot.n; j++) {
+		if (f->in_use[j] > t->peak_of_sum) {
+			t->peak_of_sum = f->in_use[j];
+			pj = j;
+		}
+		if (f->iobuf[j] > ipk)
+			ipk = f->iobuf[j];
+	}
+	t->peak_of_sum_x = b == DETECT_BASIS_SEQUENCE || !isfinite(f->tot.t[pj])
+	                           ? (double)f->tot.seq[pj] : f->tot.t[pj];
+	t->iobuf_peak_of_sum = ipk;
+	t->allocated = f->alloc[f->tot.n - 1];
+	t->in_use = f->in_use[f->tot.n - 1];
+	t->stranded = t->allocated > t->in_use ? t->allocated - t->in_use : 0;
+	t->churn_cost = t->sum_of_peaks > t->peak_of_sum ? t->sum_of_peaks - t->peak_of_sum : 0;
+	t->iobuf_churn_cost = t->iobuf_sum_of_peaks > ipk ? t->iobuf_sum_of_peaks - ipk : 0;
+	t->whatif_no_freelist = t->allocated > t->peak_of_sum ? t->allocated - t->peak_of_sum : 0;
+	t->whatif_return_to_os = t->stranded;
+}
+
+static void sparkline(const db_series *s, report_alloc *a)
+{
+	size_t i, k, n = s->n, m = n < REPORT_SPARK ? n : REPORT_SPARK;
+
+	a->nspark = m;
+	for (i = 0; i < m; i++) {
+		size_t from = i * n / m, to = (i + 1) * n / m;
+		double sum = 0;
+
+		for (k = from; k < to; k++)
+			sum += (double)s->in_use[k];
+		a->spark[i] = to > from ? sum / (double)(to - from) : 0;
+	}
+}
+
+static detect_basis lifetime_basis(const db_lifetime *lt)
+{
+	if (!isfinite(lt->first_ts) || strcmp(lt->ts_quality, "unknown") == 0)
+		return DETECT_BASIS_SEQUENCE;
+	if (strcmp(lt->ts_quality, "relative") == 0)
+		return DETECT_BASIS_RELATIVE;
+	return DETECT_BASIS_TIME;
+}
+
+/* One allocator of a lifetime: load, model, classify, accumulate. */
+static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
+                              const db_allocator *al, const model_config *cfg, fleet *f,
+                              const db_range *rg, char *err)
+{
+	report_alloc *a = &rl->alloc[rl->nalloc];
+	db_series s;
+	detect_input in;
+	uint64_t *items = NULL;
+	uint32_t dump_chunk = 0, c;
+	model_chunk_source src = MODEL_CHUNK_UNKNOWN;
+	tsm_status rc;
+	size_t k;
+	int unbounded = 0;
+
+	memset(&s, 0, sizeof s);
+	memset(a, 0, sizeof *a);
+	a->id = al->id;
+	snprintf(a->name, sizeof a->name, "%s", al->name);
+	a->bucket = al->bucket;
+	snprintf(a->grp, sizeof a->grp, "%s", al->grp);
+	a->type_size = al->type_size;
+	rc = db_load_series(d, rl->lt.id, al->id, rg, &s, err);
+	if (rc != TSM_OK)
+		return rc;
+	items = malloc((s.n ? s.n : 1) * sizeof *items);
+	if (items == NULL) {
+		rc = TSM_NOMEM;
+		goto out;
+	}
+	for (k = 0; k < s.n; k++) {
+		items[k] = al->type_size > 0 && s.allocated[k] > 0
+		                   ? (uint64_t)s.allocated[k] / al->type_size : 0;
+		if (dump_chunk == 0 && s.chunk_items[k] > 0)
+			dump_chunk = (uint32_t)s.chunk_items[k];
+	}
+	c = al->type_size > 0 ? model_chunk_pick(al->name, al->bucket, al->type_size, dump_chunk,
+	                                         items, s.n, cfg, &src)
+	                      : 0;
+	if (c == 0)
+		c = 1;
+	a->thread_cached = model_is_thread_cached(al->name, rl->version);
+	if (a->thread_cached)
+		a->slack_items = model_thread_slack_items(cfg, &unbounded);
+	memset(&in, 0, sizeof in);
+	in.name = al->name;
+	in.bucket = al->bucket;
+	in.type_size = al->type_size > 0 ? al->type_size : 1;
+	in.chunk_items = c;
+	in.chunk_source = src;
+	in.slack_items = a->slack_items;
+	in.malloc_mode = strcmp(rl->lt.mode, "malloc") == 0;
+	in.reclaimable = strcmp(rl->lt.mode, "reclaimable") == 0;
+	in.relative_time = rl->basis == DETECT_BASIS_RELATIVE;
+	in.n = s.n;
+	in.t = s.t;
+	in.seq = s.seq;
+	in.allocated = s.allocated;
+	in.in_use = s.in_use;
+	rc = detect_classify(&in, &o->params, &a->r, err);
+	if (rc != TSM_OK)
+		goto out;
+	sparkline(&s, a);
+	{
+		uint64_t pk = fleet_add(f, &s, al->bucket >= 0);
+
+		rl->totals.sum_of_peaks += pk;
+		if (al->bucket >= 0)
+			rl->totals.iobuf_sum_of_peaks += pk;
+	}
+	a->shown = o->all || al->bucket >= 0 ||
+	           (a->r.verdict != DETECT_V_PLATEAU && a->r.verdict != DETECT_V_IDLE);
+	if (!a->shown)
+		rl->hidden++;
+	rl->counts[a->r.verdict]++;
+	rl->nalloc++;
+out:
+	free(items);
+	db_series_free(&s);
+	return rc;
+}
+
+static tsm_status build_lifetime(db *d, const report_opts *o, report_lifetime *rl, char *err)
+{
+	db_allocator *al = NULL;
+	const char **names = NULL;
+	size_t na = 0, i;
+	fleet f;
+	model_config cfg;
+	const db_range *rg = (isfinite(o->range.since) || isfinite(o->range.until)) ? &o->range : NULL;
+	tsm_status rc;
+
+	memset(&f, 0, sizeof f);
+	rl->basis = lifetime_basis(&rl->lt);
+	rl->totals.peak_of_sum_x = NAN;
+	rc = db_list_allocators(d, rl->lt.id, &al, &na, err);
+	if (rc != TSM_OK)
+		return rc;
+	names = malloc((na ? na : 1) * sizeof *names);
+	rl->alloc = calloc(na ? na : 1, sizeof *rl->alloc);
+	if (names == NULL || rl->alloc == NULL) {
+		rc = TSM_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < na; i++)
+		names[i] = al[i].name;
+	rl->version = model_version_refine(model_version_from_format(rl->lt.format), names, na);
+	model_config_init(&cfg, rl->version);
+	rc = db_load_totals(d, rl->lt.id, rg, &f.tot, err);
+	if (rc != TSM_OK)
+		goto out;
+	f.in_use = calloc(f.tot.n ? f.tot.n : 1, sizeof *f.in_use);
+	f.alloc = calloc(f.tot.n ? f.tot.n : 1, sizeof *f.alloc);
+	f.iobuf = calloc(f.tot.n ? f.tot.n : 1, sizeof *f.iobuf);
+	if (f.in_use == NULL || f.alloc == NULL || f.iobuf == NULL) {
+		rc = TSM_NOMEM;
+		goto out;
+	}
+	f.sorted = 1;
+	for (i = 1; i < f.tot.n; i++)
+		if (f.tot.seq[i] <= f.tot.seq[i - 1])
+			f.sorted = 0;
+	for (i = 0; i < na; i++) {
+		if (o->glob != NULL && fnmatch(o->glob, al[i].name, 0) != 0)
+			continue;
+		rc = build_alloc(d, o, rl, &al[i], &cfg, &f, rg, err);
+		if (rc != TSM_OK)
+			goto out;
+	}
+	fleet_finish(&f, rl->basis, &rl->totals);
+out:
+	if (rc == TSM_NOMEM)
+		tsm_seterr(err, "out of memory");
+	fleet_free(&f);
+	free(names);
+	free(al);
+	return rc;
+}
+
+/* Count diagnostic rows by severity for the reported hosts. */
+static int diag_row(void *ctx, int ncol, const char *const *names, const char *const *values,
+                    const int *types)
+{
+	report *r = ctx;
+
+	(void)names;
+	(void)types;
+	if (values == NULL || ncol < 2 || values[0] == NULL || values[1] == NULL)
+		return 0;
+	if (strcmp(values[0], "warning") == 0)
+		r->warnings += strtoull(values[1], NULL, 10);
+	else if (strcmp(values[0], "error") == 0)
+		r->errors += strtoull(values[1], NULL, 10);
+	return 0;
+}
+
+static void count_diagnostics(db *d, const char *host, report *r)
+{
+	char sql[1024], q[600], e[TSM_ERRLEN];
+	size_t i, k = 0;
+
+	if (host != NULL) {
+		for (i = 0; host[i] != '\0' && k + 3 < sizeof q; i++) {
+			if (host[i] == '\'')
+				q[k++] = '\'';
+			q[k++] = host[i];
+		}
+		q[k] = '\0';
+		snprintf(sql, sizeof sql,
+		         "SELECT d.severity, count(*) FROM diagnostic d JOIN source s ON s.id = d.source_id"
+		         " WHERE s.host = '%s' GROUP BY d.severity", q);
+	} else {
+		snprintf(sql, sizeof sql, "SELECT severity, count(*) FROM diagnostic GROUP BY severity");
+	}
+	if (db_exec_query(d, sql, diag_row, r, e) != TSM_OK)
+		report_note(r, "diagnostic counts unavailable: %s", e);
+}
+
+static double now_or_epoch(void)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	double v;
+
+	if (e != NULL && *e != '\0') {
+		v = strtod(e, &end);
+		if (*end == '\0' && isfinite(v) && v >= 0)
+			return v;
+	}
+	return (double)time(NULL);
+}
+
+tsm_status report_build(db *d, const report_opts *o, report *out, char *err)
+{
+	char **hosts = NULL;
+	size_t nh = 0, h, l, v;
+	tsm_status rc;
+
+	memset(out, 0, sizeof *out);
+	out->opts = *o;
+	out->generated_at = now_or_epoch();
+	rc = db_list_hosts(d, &hosts, &nh, err);
+	if (rc != TSM_OK)
+		return rc;
+	out->hosts = calloc(nh ? nh : 1, sizeof *out->hosts);
+	if (out->hosts == NULL)
+		goto nomem;
+	for (h = 0; h < nh; h++) {
+		report_host *rh;
+		db_lifetime *lts = NULL;
+		size_t nl = 0;
+
+		if (o->host != NULL && strcmp(o->host, hosts[h]) != 0)
+			continue;
+		rh = &out->hosts[out->nhosts];
+		rh->name = strdup(hosts[h]);
+		if (rh->name == NULL)
+			goto nomem;
+		out->nhosts++;
+		rc = db_list_lifetimes(d, hosts[h], &lts, &nl, err);
+		if (rc != TSM_OK)
+			goto fail;
+		rh->lt = calloc(nl ? nl : 1, sizeof *rh->lt);
+		if (rh->lt == NULL) {
+			free(lts);
+			goto nomem;
+		}
+		for (l = 0; l < nl; l++) {
+			rh->lt[l].lt = lts[l];
+			rh->nlt++;
+			rc = build_lifetime(d, o, &rh->lt[l], err);
+			if (rc != TSM_OK) {
+				free(lts);
+				goto fail;
+			}
+			for (v = 0; v < DETECT_V_COUNT; v++)
+				out->counts[v] += rh->lt[l].counts[v];
+		}
+		free(lts);
+	}
+	db_strings_free(hosts, nh);
+	count_diagnostics(d, o->host, out);
+	return TSM_OK;
+nomem:
+	rc = TSM_NOMEM;
+	tsm_seterr(err, "out of memory");
+fail:
+	db_strings_free(hosts, nh);
+	report_free(out);
+	return rc;
+}
+
+tsm_status report_store_verdicts(db *d, report *r, char *err)
+{
+	size_t h, l, k;
+	tsm_status rc;
+
+	rc = db_begin_write(d, err);
+	if (rc != TSM_OK)
+		return rc;
+	for (h = 0; h < r->nhosts; h++) {
+		for (l = 0; l < r->hosts[h].nlt; l++) {
+			const report_lifetime *rl = &r->hosts[h].lt[l];
+
+			for (k = 0; k < rl->nalloc; k++) {
+				const report_alloc *a = &rl->alloc[k];
+				char *ev = report_evidence_json(rl, a);
+
+				if (ev == NULL) {
+					tsm_seterr(err, "out of memory");
+					db_rollback_write(d);
+					return TSM_NOMEM;
+				}
+				rc = db_write_verdict(d, rl->lt.id, a->id, detect_verdict_name(a->r.verdict),
+				                      a->r.confidence, ev, err);
+				cJSON_free(ev);
+				if (rc != TSM_OK) {
+					db_rollback_write(d);
+					return rc;
+				}
+			}
+		}
+	}
+	rc = db_commit_write(d, err);
+	if (rc != TSM_OK) {
+		db_rollback_write(d);
+		return rc;
+	}
+	r->verdicts_stored = 1;
+	return TSM_OK;
+}

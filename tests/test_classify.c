@@ -1,0 +1,488 @@
+/* test_classify.c — the verdict classifier (detect/classify.h) on
+ * hand-built series: a leak under a diurnal load, a diurnal plateau, a shift
+ * down after a peak (churn), a saturating fill, idle, malloc mode, too few
+ * dumps, the unsampled-peak case of the real #5858 dumps, times unknown,
+ * and for each threshold a case where moving it flips the verdict.
+ *
+ * Series are generated through the forward allocator rule of model/
+ * (model_freelist_set_used), so allocated behaves as in ATS.  The noise is
+ * a fixed LCG: every run sees the same numbers.
+ */
+#include <stdlib.h>
+
+#include "../detect/classify.h"
+#include "../model/model.h"
+#include "testlib.h"
+
+#define DAY 86400.0
+#define T0 1767225600.0 /* 2026-01-01 00:00:00 UTC */
+
+typedef struct series {
+	size_t n;
+	double *t;
+	int64_t *a, *u;
+	uint32_t type_size, chunk;
+} series;
+
+static uint64_t rng_state = 42;
+static uint64_t g_slack;    /* thread-cache slack passed to the classifier */
+
+static double urand(void)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+typedef double (*shape_fn)(double t, double days);
+
+/* n points every `step` seconds; in-use items = shape(t) with ±noise
+ * (relative), allocated from the freelist rule. */
+static series make(shape_fn f, double days, double step, double noise, uint32_t type_size,
+                   uint32_t chunk)
+{
+	series s;
+	model_freelist fl;
+	size_t i;
+
+	s.n = (size_t)(days * DAY / step);
+	s.t = malloc(s.n * sizeof *s.t);
+	s.a = malloc(s.n * sizeof *s.a);
+	s.u = malloc(s.n * sizeof *s.u);
+	s.type_size = type_size;
+	s.chunk = chunk;
+	model_freelist_init(&fl, type_size, chunk);
+	rng_state = 42;
+	for (i = 0; i < s.n; i++) {
+		double t = (double)i * step, v = f(t, days) * (1.0 + noise * (2.0 * urand() - 1.0));
+		uint64_t items = v > 0 ? (uint64_t)v : 0;
+
+		model_freelist_set_used(&fl, items, 0);
+		s.t[i] = T0 + t;
+		s.a[i] = (int64_t)(fl.allocated * type_size);
+		s.u[i] = (int64_t)(fl.used * type_size);
+	}
+	return s;
+}
+
+static void drop(series *s)
+{
+	free(s->t);
+	free(s->a);
+	free(s->u);
+}
+
+static detect_result run(const series *s, const detect_params *p, int with_times)
+{
+	detect_input in;
+	detect_result r;
+	char err[TSM_ERRLEN] = "";
+
+	memset(&in, 0, sizeof in);
+	in.name = "ioBufAllocator[x]";
+	in.bucket = 5;
+	in.type_size = s->type_size;
+	in.chunk_items = s->chunk;
+	in.chunk_source = MODEL_CHUNK_TABLE;
+	in.slack_items = g_slack;
+	in.n = s->n;
+	in.t = with_times ? s->t : NULL;
+	in.allocated = s->a;
+	in.in_use = s->u;
+	CHECK_INT(detect_classify(&in, p, &r, err), TSM_OK);
+	return r;
+}
+
+static const char *verdict_of(const series *s, const detect_params *p)
+{
+	detect_result r = run(s, p, 1);
+
+	return detect_verdict_name(r.verdict);
+}
+
+static void show(const char *what, const detect_result *r)
+{
+	if (getenv("TSMEM_TEST_VERBOSE") != NULL)
+		fprintf(stderr, "%-18s %-17s conf %.2f win %zu z %.2f p %.3g lo %.3g rise %.0f ef %.0f "
+		        "sat %d flat %d ratio %.2f\n  %s\n", what, detect_verdict_name(r->verdict),
+		        r->confidence, r->windows, r->mk_z, r->mk_p, r->slope_lo, r->floor_rise,
+		        r->effect_floor, r->saturating, r->last_flat, r->churn_ratio, r->explanation);
+}
+
+/* ---- shapes (in-use items) ------------------------------------------------ */
+
+static double diurnal(double t)
+{
+	return 1.0 + 0.5 * sin(2.0 * M_PI * t / DAY);
+}
+
+static double sh_plateau(double t, double days)
+{
+	(void)days;
+	return 2000.0 * diurnal(t);
+}
+
+static double sh_leak(double t, double days)
+{
+	(void)days;
+	return 2000.0 * diurnal(t) + 150.0 * t / DAY;
+}
+
+static double sh_shift(double t, double days)
+{
+	(void)days;
+	return (t < 2 * DAY ? 200.0 : 60.0) * (1.0 + 0.1 * sin(2.0 * M_PI * t / DAY));
+}
+
+static double sh_shift_late(double t, double days)
+{
+	return (t < days * DAY - 12 * 3600.0 ? 200.0 : 60.0);
+}
+
+/* Load moves up once, mid-span (e.g. a new traffic mix): a level shift. */
+static double sh_stepup(double t, double days)
+{
+	return (t < days * DAY * 0.5 ? 60.0 : 200.0) * (1.0 + 0.1 * sin(2.0 * M_PI * t / DAY));
+}
+
+static double sh_fill(double t, double days)
+{
+	(void)days;
+	return 3000.0 * (1.0 - exp(-t / DAY)) + 100.0;
+}
+
+static double sh_zero(double t, double days)
+{
+	(void)t;
+	(void)days;
+	return 0.0;
+}
+
+/* A burst at the start, then a slow leak that stays inside the burst's
+ * stranded memory (allocated does not follow). */
+static double sh_leak_in_headroom(double t, double days)
+{
+	(void)days;
+	if (t < 3600.0)
+		return 6000.0;
+	return 1000.0 * (1.0 + 0.05 * sin(2.0 * M_PI * t / DAY)) + 300.0 * t / DAY;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+static void test_names_and_params(void)
+{
+	detect_params p, q;
+	detect_verdict v;
+	char err[TSM_ERRLEN];
+	size_t i;
+
+	CHECK_STR(detect_verdict_name(DETECT_V_INSUFFICIENT), "insufficient_data");
+	CHECK_STR(detect_verdict_name(DETECT_V_MALLOC), "malloc_mode");
+	CHECK(detect_verdict_parse("churn", &v) == 0 && v == DETECT_V_CHURN);
+	CHECK(detect_verdict_parse("bogus", &v) == -1);
+	detect_params_default(&p);
+	CHECK_NEAR(p.min_dumps, 12, 0);
+	CHECK_NEAR(p.alpha, 0.01, 0);
+	CHECK_NEAR(p.churn_min_bytes, 10485760, 0);
+	for (i = 0; i < detect_param_count(); i++) {
+		CHECK(detect_param_name(i) != NULL && detect_param_help(i) != NULL);
+		CHECK_NEAR(detect_param_value(&p, i), detect_param_default(i), 0);
+	}
+	CHECK(detect_param_name(detect_param_count()) == NULL);
+	q = p;
+	CHECK_INT(detect_param_set(&q, "churn_ratio=2.5", err), TSM_OK);
+	CHECK_NEAR(q.churn_ratio, 2.5, 0);
+	CHECK_INT(detect_param_set(&q, "churn_min_bytes=1M", err), TSM_OK);
+	CHECK_NEAR(q.churn_min_bytes, 1048576, 0);
+	CHECK_INT(detect_param_set(&q, "alpha=2", err), TSM_ERR);
+	CHECK(strstr(err, "outside") != NULL);
+	CHECK_INT(detect_param_set(&q, "nope=1", err), TSM_ERR);
+	CHECK(strstr(err, "unknown parameter") != NULL);
+	CHECK_INT(detect_param_set(&q, "alpha", err), TSM_ERR);
+	CHECK_INT(detect_param_set(&q, "alpha=x", err), TSM_ERR);
+	CHECK_INT(detect_param_set(&q, "min_dumps=5M", err), TSM_ERR);
+	CHECK_NEAR(q.alpha, 0.01, 0);
+}
+
+static void test_leak_and_plateau(void)
+{
+	detect_params p, q;
+	series s = make(sh_leak, 7, 300, 0.05, 4096, 128);
+	series d = make(sh_plateau, 7, 300, 0.05, 4096, 128);
+	detect_result r;
+
+	detect_params_default(&p);
+	r = run(&s, &p, 1);
+	show("leak", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "leak");
+	CHECK(r.confidence > 0.5 && r.confidence <= 1.0);
+	CHECK(r.slope_lo > 0 && r.mk_p < 0.01);
+	/* 150 items/day × 4096 B */
+	CHECK_NEAR(r.bytes_per_day, 150.0 * 4096, 150.0 * 4096 * 0.25);
+	CHECK(r.basis == DETECT_BASIS_TIME);
+	CHECK(strstr(r.explanation, "floor rises") != NULL);
+
+	r = run(&d, &p, 1);
+	show("plateau", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "plateau");
+	CHECK_NEAR(r.bytes_per_day, 0, 0);
+
+	/* plain window minima (no rolling floor) still see both correctly */
+	q = p;
+	q.floor_hours = 0;
+	CHECK_STR(verdict_of(&s, &q), "leak");
+	CHECK_STR(verdict_of(&d, &q), "plateau");
+
+	/* thresholds that flip the leak */
+	q = p;
+	q.leak_effect_frac = 2.0;
+	CHECK_STR(verdict_of(&s, &q), "plateau");
+	q = p;
+	q.leak_effect_chunks = 1e6;
+	CHECK_STR(verdict_of(&s, &q), "plateau");
+	q = p;
+	q.min_windows = 500;
+	CHECK_STR(verdict_of(&s, &q), "plateau");
+	q = p;
+	q.window_hours = 48;
+	CHECK_STR(verdict_of(&s, &q), "plateau");
+	q = p;
+	q.window_samples = 1000;
+	CHECK_STR(verdict_of(&s, &q), "plateau");
+	q = p;
+	q.alpha = 1e-12;
+	q.floor_hours = 0;
+	q.max_windows = 10;
+	CHECK_STR(verdict_of(&s, &q), "plateau");
+	q.alpha = 0.05;
+	CHECK_STR(verdict_of(&s, &q), "leak");
+	q = p;
+	q.min_dumps = 5000;
+	CHECK_STR(verdict_of(&s, &q), "insufficient_data");
+	q = p;
+	q.min_span_hours = 200;
+	CHECK_STR(verdict_of(&s, &q), "insufficient_data");
+	/* a per-thread-cached allocator may park threads × H items: a rise
+	 * below that slack is not a leak */
+	g_slack = 10000;
+	CHECK_STR(verdict_of(&s, &p), "plateau");
+	q = p;
+	q.leak_slack_frac = 0;
+	CHECK_STR(verdict_of(&s, &q), "leak");
+	g_slack = 0;
+	q = p;
+	q.max_windows = 20;
+	r = run(&s, &q, 1);
+	CHECK(r.windows <= 20);
+	drop(&s);
+	drop(&d);
+}
+
+static void test_churn(void)
+{
+	detect_params p, q;
+	series s = make(sh_shift, 7, 300, 0.02, 262144, 32);
+	series late = make(sh_shift_late, 7, 300, 0.0, 262144, 32);
+	detect_result r;
+
+	detect_params_default(&p);
+	r = run(&s, &p, 1);
+	show("churn", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "churn");
+	CHECK(r.churn_ratio >= 1.5);
+	CHECK(r.stranded_recent >= 10485760);
+	CHECK(r.since < T0 + 2 * DAY);
+	q = p;
+	q.churn_ratio = 5;
+	CHECK_STR(verdict_of(&s, &q), "plateau");
+	q = p;
+	q.churn_min_bytes = 1e9;
+	CHECK_STR(verdict_of(&s, &q), "plateau");
+	q = p;
+	q.churn_min_chunks = 100;
+	CHECK_STR(verdict_of(&s, &q), "plateau");
+
+	/* the drop happened 12 h ago: inside the 24 h recent window => not yet */
+	r = run(&late, &p, 1);
+	show("churn-late", &r);
+	CHECK(r.verdict != DETECT_V_CHURN && r.verdict != DETECT_V_LEAK);
+	q = p;
+	q.churn_recent_hours = 6;
+	CHECK_STR(verdict_of(&late, &q), "churn");
+	/* without times: the last quarter of the dumps is "recent" */
+	r = run(&late, &p, 0);
+	CHECK(r.basis == DETECT_BASIS_SEQUENCE);
+	CHECK(r.verdict != DETECT_V_CHURN);
+	CHECK(strstr(r.explanation, "dump numbers") != NULL);
+	q = p;
+	q.churn_recent_frac = 0.05;
+	r = run(&late, &q, 0);
+	CHECK_STR(detect_verdict_name(r.verdict), "churn");
+	drop(&s);
+	drop(&late);
+}
+
+static void test_fill(void)
+{
+	detect_params p, q;
+	series s = make(sh_fill, 7, 300, 0.03, 8192, 32);
+	series w = make(sh_fill, 2.5, 300, 0.03, 8192, 32);
+	detect_result r;
+
+	detect_params_default(&p);
+	r = run(&s, &p, 1);
+	show("fill-7d", &r);
+	CHECK(r.verdict == DETECT_V_PLATEAU || r.verdict == DETECT_V_WARMING);
+	r = run(&w, &p, 1);
+	show("fill-2.5d", &r);
+	CHECK(r.verdict == DETECT_V_PLATEAU || r.verdict == DETECT_V_WARMING);
+	CHECK(r.saturating);
+	/* without the saturation guard the same fill would read as a leak */
+	q = p;
+	q.saturation_ratio = 1e-6;
+	CHECK_STR(verdict_of(&w, &q), "leak");
+	drop(&s);
+	drop(&w);
+}
+
+static void test_level_shift(void)
+{
+	detect_params p;
+	series s = make(sh_stepup, 14, 300, 0.02, 262144, 32);
+	detect_result r;
+
+	detect_params_default(&p);
+	r = run(&s, &p, 1);
+	show("step-up", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "plateau");
+	drop(&s);
+}
+
+static void test_follow(void)
+{
+	detect_params p, q;
+	series s = make(sh_leak_in_headroom, 7, 300, 0.02, 4096, 128);
+	detect_result r;
+
+	detect_params_default(&p);
+	r = run(&s, &p, 1);
+	show("leak-in-headroom", &r);
+	CHECK(r.verdict != DETECT_V_LEAK);
+	CHECK(r.alloc_growth <= 128 * 4096);   /* at most the burst's last chunk */
+	q = p;
+	q.leak_follow_frac = 0;
+	CHECK_STR(verdict_of(&s, &q), "leak");
+	drop(&s);
+}
+
+static void test_small_cases(void)
+{
+	detect_params p;
+	series z = make(sh_zero, 1, 300, 0, 4096, 128);
+	series d = make(sh_plateau, 7, 300, 0.05, 4096, 128);
+	detect_input in;
+	detect_result r;
+	char err[TSM_ERRLEN];
+	size_t i;
+
+	detect_params_default(&p);
+	CHECK_STR(verdict_of(&z, &p), "idle");
+	/* allocated 0, in-use > 0: malloc mode */
+	for (i = 0; i < d.n; i++)
+		d.a[i] = 0;
+	CHECK_STR(verdict_of(&d, &p), "malloc_mode");
+	drop(&d);
+	/* 5 dumps */
+	d = make(sh_plateau, 5 * 300 / DAY, 300, 0.05, 4096, 128);
+	CHECK_INT(d.n, 5);
+	r = run(&d, &p, 1);
+	CHECK_STR(detect_verdict_name(r.verdict), "insufficient_data");
+	CHECK(r.utilization > 0 && r.utilization <= 1);
+	CHECK(strstr(r.explanation, "nly 5 dumps") != NULL);
+	drop(&d);
+	drop(&z);
+
+	/* n = 0 and bad input */
+	memset(&in, 0, sizeof in);
+	in.type_size = 4096;
+	in.chunk_items = 128;
+	CHECK_INT(detect_classify(&in, &p, &r, err), TSM_OK);
+	CHECK(r.verdict == DETECT_V_INSUFFICIENT);
+	in.chunk_items = 0;
+	CHECK_INT(detect_classify(&in, &p, &r, err), TSM_ERR);
+}
+
+/* The two public #5858 dumps of ioBufAllocator[11] (no times), and the
+ * single #9625 dump of [8] (44 % used): churn vs. insufficient_data. */
+static void test_real_shapes(void)
+{
+	detect_params p, q;
+	int64_t a[2] = {8388608, 922746880}, u[2] = {786432, 1310720};
+	int64_t a1[1] = {1529872384}, u1[1] = {675119104};
+	detect_input in;
+	detect_result r;
+	char err[TSM_ERRLEN];
+
+	detect_params_default(&p);
+	memset(&in, 0, sizeof in);
+	in.name = "ioBufAllocator[11]";
+	in.bucket = 11;
+	in.type_size = 262144;
+	in.chunk_items = 32;
+	in.n = 2;
+	in.allocated = a;
+	in.in_use = u;
+	CHECK_INT(detect_classify(&in, &p, &r, err), TSM_OK);
+	show("gh5858", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "churn");
+	CHECK_INT(r.stranded, 922746880 - 1310720);
+	CHECK(r.peak_implied);
+	CHECK(r.basis == DETECT_BASIS_SEQUENCE);
+	q = p;
+	q.churn_ratio_strong = 1000;
+	CHECK_INT(detect_classify(&in, &q, &r, err), TSM_OK);
+	CHECK_STR(detect_verdict_name(r.verdict), "insufficient_data");
+
+	in.name = "ioBufAllocator[8]";
+	in.type_size = 32768;
+	in.n = 1;
+	in.allocated = a1;
+	in.in_use = u1;
+	CHECK_INT(detect_classify(&in, &p, &r, err), TSM_OK);
+	show("gh9625", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "insufficient_data");
+	CHECK_INT(r.stranded, 1529872384 - 675119104);
+	CHECK_NEAR(r.utilization, 675119104.0 / 1529872384.0, 1e-12);
+}
+
+/* 30 days of 10-second dumps: must finish quickly (no quadratic step). */
+static void test_large(void)
+{
+	detect_params p;
+	series s;
+	detect_result r;
+
+	if (getenv("TSMEM_SLOW_TESTS_OFF") != NULL)
+		return;
+	detect_params_default(&p);
+	s = make(sh_leak, 30, 10, 0.05, 4096, 128);
+	r = run(&s, &p, 1);
+	show("leak-30d-10s", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "leak");
+	CHECK(r.windows <= 1000);
+	drop(&s);
+}
+
+int main(void)
+{
+	test_names_and_params();
+	test_leak_and_plateau();
+	test_churn();
+	test_fill();
+	test_level_shift();
+	test_follow();
+	test_small_cases();
+	test_real_shapes();
+	test_large();
+	return TEST_DONE();
+}
