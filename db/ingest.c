@@ -14,7 +14,11 @@
 
 #include "db_int.h"
 
-#define DEFAULT_BATCH 500
+/* Dumps per transaction.  A commit in WAL mode is cheap, but each one may
+ * run a checkpoint (fsync); a bulk ingest therefore commits every few
+ * thousand dumps and lets the WAL grow (BULK_WAL_PAGES) until the end. */
+#define DEFAULT_BATCH 4000
+#define BULK_WAL_PAGES 65536
 
 /* One allocator id cached by (name, type_size). */
 typedef struct alloc_slot {
@@ -413,6 +417,8 @@ db_ingest *db_ingest_begin(db *d, const db_ingest_opts *o, char *err)
 	if (find_source(in, o, err) != TSM_OK)
 		goto fail;
 	in->stored_end = in->committed;
+	if (!in->each)
+		(void)db_exec(d, "PRAGMA wal_autocheckpoint = 65536", "wal", NULL); /* BULK_WAL_PAGES */
 	return in;
 nomem:
 	tsm_seterr(err, "out of memory");
@@ -842,6 +848,11 @@ tsm_status db_ingest_finish(db_ingest *in, const timeline_opts *topts, char *err
 	if (db_assign_times(in->d, in->source_id, topts, err) != TSM_OK) {
 		in->failed = 1;
 		return TSM_ERR;
+	}
+	if (!in->each) {
+		/* back to the default; fold the WAL into the database once */
+		(void)db_exec(in->d, "PRAGMA wal_autocheckpoint = 1000", "wal", NULL);
+		(void)sqlite3_wal_checkpoint_v2(in->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	}
 	in->finished = 1;
 	return TSM_OK;
