@@ -122,6 +122,43 @@ double timeline_assign(timeline_dump *d, size_t n, const parser_anchor *an, size
 			}
 		}
 	}
+	/* 1b. sparse anchors: the k dumps between two anchors (one lifetime,
+	 * too wide a bracket for one dump) share the time between them
+	 * evenly; each pair also gives an interval estimate (Δt / k). */
+	{
+		size_t first = 0;
+		double *est = calloc(m ? m : 1, sizeof *est);
+		size_t ne = 0;
+		j = 0;
+		for (i = 0; i <= n; i++) {
+			size_t jj = j;
+			while (i < n && jj < m && an[jj].line < d[i].line)
+				jj++;
+			if (i < n && jj == j) {
+				continue; /* same gap between anchors */
+			}
+			/* dumps first..i-1 lie between anchor j-1 and anchor j */
+			if (i > first && j > 0 && j < m && at[j] > at[j - 1] && d[first].lifetime == d[i - 1].lifetime) {
+				size_t k = i - first, q;
+				double step = (at[j] - at[j - 1]) / (double)k;
+				if (k >= 2 && est != NULL)
+					est[ne++] = step;
+				for (q = first; q < i; q++) {
+					if (d[q].quality == TL_EXACT_BRACKET)
+						continue;
+					d[q].ts = at[j - 1] + ((double)(q - first) + 0.5) * step;
+					d[q].quality = TL_PROPAGATED;
+				}
+			}
+			first = i;
+			j = jj;
+		}
+		if (interval <= 0 && ne > 0) {
+			qsort(est, ne, sizeof *est, cmp_double);
+			interval = est[ne / 2];
+		}
+		free(est);
+	}
 	/* 2. estimate the interval from bracketed periodic dumps */
 	if (interval <= 0) {
 		double *steps = calloc(n, sizeof *steps);
@@ -163,6 +200,15 @@ double timeline_assign(timeline_dump *d, size_t n, const parser_anchor *an, size
 					break;
 				}
 		}
+		if (ref == (size_t)-1) {
+			/* an interpolated dump (1b) */
+			for (i = lo; i < hi; i++)
+				if (d[i].quality == TL_PROPAGATED && d[i].kind != PARSER_KIND_SIGUSR1) {
+					ref = i;
+					ref_ts = d[i].ts;
+					break;
+				}
+		}
 		if (ref == (size_t)-1 && hi == n && (o->active || o->rot_end > 0) && (o->mtime > 0 || o->rot_end > 0)) {
 			ref = hi - 1;
 			ref_ts = o->rot_end > 0 ? o->rot_end : o->mtime;
@@ -174,7 +220,7 @@ double timeline_assign(timeline_dump *d, size_t n, const parser_anchor *an, size
 			ref_ts = o->rot_start + interval * (pidx[0] + 1);
 		}
 		for (i = lo; i < hi; i++) {
-			if (d[i].quality == TL_EXACT_BRACKET)
+			if (d[i].quality == TL_EXACT_BRACKET || (d[i].quality == TL_PROPAGATED && !isnan(d[i].ts)))
 				continue;
 			if (ref != (size_t)-1 && (i == ref || interval > 0)) {
 				d[i].ts = ref_ts + (pidx[i] - pidx[ref]) * (interval > 0 ? interval : 0);

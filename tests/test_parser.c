@@ -515,6 +515,31 @@ static void test_timeline(void)
 	timeline_assign(d, 3, NULL, 0, &o);
 	CHECK_INT(d[2].quality, TL_UPPER_BOUND);
 	CHECK_NEAR(d[0].ts, 1700000000 - 20, 1e-9);
+	/* sparse anchors (every 3rd dump, 3 minutes apart), interval unknown:
+	 * the dumps between two anchors share the time evenly, the interval
+	 * is estimated (60 s) and carried to the dumps after the last anchor */
+	{
+		parser_anchor sa[3];
+		timeline_dump sd[8];
+		size_t k;
+		memset(sa, 0, sizeof sa);
+		memset(sd, 0, sizeof sd);
+		for (k = 0; k < 3; k++) {
+			sa[k].line = 100 * k * 3 + 50;
+			sa[k].month = 6, sa[k].day = 1, sa[k].hour = 12, sa[k].minute = (int)(3 * k);
+		}
+		for (k = 0; k < 8; k++)
+			sd[k].seq = k, sd[k].line = 100 * k + 60;
+		memset(&o, 0, sizeof o);
+		o.year = 2026;
+		iv = timeline_assign(sd, 8, sa, 3, &o);
+		CHECK_NEAR(iv, 60, 1e-6);
+		CHECK_INT(sd[0].quality, TL_PROPAGATED);
+		CHECK_NEAR(sd[1].ts - sd[0].ts, 60, 1e-6);
+		CHECK_NEAR(sd[4].ts - sd[0].ts, 240, 1e-6);
+		CHECK_INT(sd[7].quality, TL_PROPAGATED);
+		CHECK_NEAR(sd[7].ts - sd[0].ts, 420, 1e-6);
+	}
 	CHECK(timeline_rotated_bounds("/x/traffic.out.20240101.00h00m00s-20240102.00h00m00s.old", &ts, &iv) == 0);
 	CHECK_NEAR(iv - ts, 86400, 3600);
 	CHECK(timeline_rotated_bounds("traffic.out", &ts, &iv) != 0);
