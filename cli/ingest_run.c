@@ -330,15 +330,42 @@ static void print_inspect(run *r, const parser_stats *st, const timeline_opts *t
 	}
 }
 
-/* Ingest (or inspect) one input.  Returns an exit status. */
-static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot, const char *host)
-{
+/* The parser shared by the files of one stream (a rotated set, several
+ * files, or a followed file across rotations): lifetimes continue from one
+ * file into the next.  `inspect` gives every file its own parser. */
+typedef struct chain {
+	parser *p;
 	run r;
+	int last_file;           /* this is the last FILE argument */
+	int64_t cont_id;         /* lifetime row of the previous file's last dump */
+	uint64_t cont_index;
+} chain;
+
+static int chain_parser(chain *ch, char *err)
+{
 	parser_callbacks cb;
-	parser *p = NULL;
+
+	if (ch->p != NULL)
+		return 0;
+	memset(&cb, 0, sizeof cb);
+	cb.ctx = &ch->r;
+	cb.on_dump = cb_dump;
+	cb.on_resource = cb_resource;
+	cb.on_anchor = cb_anchor;
+	cb.on_marker = cb_marker;
+	cb.on_diag = cb_diag;
+	ch->p = parser_new(&cb, err);
+	return ch->p != NULL ? 0 : -1;
+}
+
+/* Ingest (or inspect) one input.  Returns an exit status. */
+static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot, const char *host, chain *ch)
+{
+	run *r = &ch->r;
+	parser *p;
 	gzFile gz = NULL;
 	char *buf = NULL, ident[DB_IDENTITY_MAX];
-	int is_stdin = strcmp(path, "-") == 0, rc = TSM_EXIT_OK, first = 1;
+	int is_stdin = strcmp(path, "-") == 0, rc = TSM_EXIT_OK, first = 1, rotated = 0, end_rc;
 	struct stat sb;
 	timeline_opts to;
 	db_ingest_opts io;
@@ -348,10 +375,13 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 	cli_progress pg;
 
 	cli_progress_begin(&pg, NULL, -1, 0);
-	memset(&r, 0, sizeof r);
+	free(r->tl);
+	free(r->an);
+	free(r->lt);
+	memset(r, 0, sizeof *r);
 	memset(&to, 0, sizeof to);
-	r.cfg = cfg;
-	r.file = is_stdin ? "<stdin>" : path;
+	r->cfg = cfg;
+	r->file = is_stdin ? "<stdin>" : path;
 	to.interval = cfg->interval;
 	to.year = cfg->year;
 	if (cfg->anchor != NULL) {
@@ -370,42 +400,34 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 			to.active = !(n > 3 && strcmp(path + n - 3, ".gz") == 0);
 		}
 	}
+	if (chain_parser(ch, r->err) != 0) {
+		cli_errorf("%s", r->err);
+		return TSM_EXIT_DATA;
+	}
+	p = ch->p;
 	gz = is_stdin ? gzdopen(dup(0), "rb") : gzopen(path, "rb");
 	buf = malloc(READ_CHUNK);
 	if (gz == NULL || buf == NULL) {
-		cli_errorf("%s: cannot open: %s", r.file, errno ? strerror(errno) : "out of memory");
+		cli_errorf("%s: cannot open: %s", r->file, errno ? strerror(errno) : "out of memory");
 		rc = TSM_EXIT_DATA;
 		goto out;
 	}
 	gzbuffer(gz, READ_CHUNK);
-	cli_progress_begin(&pg, r.file, cli_progress_input_size(path), !cfg->quiet && !cfg->dry_run);
-	memset(&cb, 0, sizeof cb);
-	cb.ctx = &r;
-	cb.on_dump = cb_dump;
-	cb.on_resource = cb_resource;
-	cb.on_anchor = cb_anchor;
-	cb.on_marker = cb_marker;
-	cb.on_diag = cb_diag;
-	p = parser_new(&cb, r.err);
-	if (p == NULL) {
-		cli_errorf("%s", r.err);
-		rc = TSM_EXIT_DATA;
-		goto out;
-	}
+	cli_progress_begin(&pg, r->file, cli_progress_input_size(path), !cfg->quiet && !cfg->dry_run);
 	for (;;) {
 		int n = gzread(gz, buf, READ_CHUNK);
 		if (n < 0) {
 			int e;
 			const char *m = gzerror(gz, &e);
-			cli_diagf(r.file, 0, "error", "read error: %s", e == Z_ERRNO ? strerror(errno) : m);
+			cli_diagf(r->file, 0, "error", "read error: %s", e == Z_ERRNO ? strerror(errno) : m);
 			rc = TSM_EXIT_DATA;
 			break;
 		}
 		if (n > 0 && first) {
 			first = 0;
 			if (!cfg->dry_run) {
-				if (db_source_match(d, host, buf, (size_t)n, ident, r.err) != TSM_OK) {
-					cli_errorf("%s: %s", cfg->db_path, r.err);
+				if (db_source_match(d, host, buf, (size_t)n, ident, r->err) != TSM_OK) {
+					cli_errorf("%s: %s", cfg->db_path, r->err);
 					rc = TSM_EXIT_DATA;
 					goto out;
 				}
@@ -414,9 +436,11 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 				io.path = is_stdin ? "-" : path;
 				io.identity = ident;
 				io.commit_each_dump = cfg->follow;
-				r.in = db_ingest_begin(d, &io, r.err);
-				if (r.in == NULL) {
-					cli_errorf("%s: %s", cfg->db_path, r.err);
+				io.continue_lifetime_id = ch->cont_id;
+				io.continue_lifetime_index = ch->cont_index;
+				r->in = db_ingest_begin(d, &io, r->err);
+				if (r->in == NULL) {
+					cli_errorf("%s: %s", cfg->db_path, r->err);
 					rc = TSM_EXIT_DATA;
 					goto out;
 				}
@@ -436,8 +460,8 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 		/* --follow: flush what is complete, wait, check for rotation */
 		if (parser_flush(p) != TSM_OK)
 			break;
-		if (r.in != NULL && db_ingest_commit(r.in, r.err) != TSM_OK) {
-			r.failed = 1;
+		if (r->in != NULL && db_ingest_commit(r->in, r->err) != TSM_OK) {
+			r->failed = 1;
 			break;
 		}
 		gzclearerr(gz);
@@ -446,29 +470,37 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 		if (cfg->follow_idle_exit > 0 && idle >= cfg->follow_idle_exit)
 			break;
 		if (stat(path, &sb) == 0 && (sb.st_ino != ino || sb.st_size < consumed)) {
-			/* rotated (new inode) or copytruncated: finish this stream, restart */
+			/* rotated (new inode) or copytruncated: the stream goes on in a new file */
+			rotated = 1;
 			break;
 		}
 	}
-	if (parser_finish(p) != TSM_OK && !r.failed)
-		r.failed = 1;
-	if (r.failed) {
-		cli_errorf("%s: %s", cfg->db_path, r.err);
+	/* Dumps still held by the parser belong to this file unless the stream
+	 * continues in another one. */
+	if ((ch->last_file || cfg->dry_run) && !rotated)
+		end_rc = parser_finish(p) == TSM_OK;
+	else
+		end_rc = parser_new_stream(p) == TSM_OK;
+	if (!end_rc && !r->failed)
+		r->failed = 1;
+	if (r->failed) {
+		cli_errorf("%s: %s", cfg->db_path, r->err);
 		rc = TSM_EXIT_DATA;
 		goto out;
 	}
 	if (cfg->dry_run) {
-		print_inspect(&r, parser_get_stats(p), &to);
-	} else if (r.in != NULL) {
+		print_inspect(r, parser_get_stats(p), &to);
+	} else if (r->in != NULL) {
 		const db_ingest_stats *ds;
 		if (!is_stdin && stat(path, &sb) == 0)
 			to.mtime = (double)sb.st_mtime;
-		if (db_ingest_finish(r.in, &to, r.err) != TSM_OK) {
-			cli_errorf("%s: %s", cfg->db_path, r.err);
+		if (db_ingest_last_lifetime(r->in, &ch->cont_id, &ch->cont_index, r->err) != TSM_OK ||
+		    db_ingest_finish(r->in, &to, r->err) != TSM_OK) {
+			cli_errorf("%s: %s", cfg->db_path, r->err);
 			rc = TSM_EXIT_DATA;
 			goto out;
 		}
-		ds = db_ingest_get_stats(r.in);
+		ds = db_ingest_get_stats(r->in);
 		tot->dumps += ds->dumps;
 		tot->rows += ds->rows;
 		tot->skipped += ds->skipped_dumps;
@@ -476,28 +508,24 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 	}
 	{
 		int i;
-		for (i = 0; i < r.ncodes; i++)
-			if (r.counts[i] > (uint64_t)cfg->max_warnings_per_code)
-				cli_diagf(r.file, 0, "warning", "%llu more '%s' diagnostics not shown (all are in the diagnostic table)",
-				          (unsigned long long)(r.counts[i] - (uint64_t)cfg->max_warnings_per_code), r.codes[i]);
+		for (i = 0; i < r->ncodes; i++)
+			if (r->counts[i] > (uint64_t)cfg->max_warnings_per_code)
+				cli_diagf(r->file, 0, "warning", "%llu more '%s' diagnostics not shown (all are in the diagnostic table)",
+				          (unsigned long long)(r->counts[i] - (uint64_t)cfg->max_warnings_per_code), r->codes[i]);
 	}
 	tot->files++;
-	tot->bytes += parser_get_stats(p)->bytes;
-	tot->warnings += r.warnings;
+	tot->bytes += (uint64_t)consumed;
+	tot->warnings += r->warnings;
 out:
 	cli_progress_end(&pg);
-	db_ingest_free(r.in);
-	parser_free(p);
+	db_ingest_free(r->in);
+	r->in = NULL;
 	if (gz != NULL)
 		gzclose(gz);
 	free(buf);
-	free(r.tl);
-	free(r.an);
-	free(r.lt);
-	if (rc == TSM_EXIT_OK && cfg->follow && !is_stdin && !stop_requested &&
-	    !(cfg->follow_idle_exit > 0 && idle >= cfg->follow_idle_exit)) {
-		/* rotation: follow the new file from its start */
-		return one_input(cfg, d, path, tot, host);
+	if (rc == TSM_EXIT_OK && rotated && !stop_requested) {
+		/* rotation: follow the new file from its start, same stream */
+		return one_input(cfg, d, path, tot, host, ch);
 	}
 	return rc;
 }
@@ -528,6 +556,7 @@ int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 	struct timespec t0, t1;
 	rot_file *rf = NULL;
 	char *stdin_arg[1] = {"-"};
+	chain ch;
 
 	memset(&tot, 0, sizeof tot);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -557,12 +586,24 @@ int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 		rf[i].has = timeline_rotated_bounds(files[i], &rf[i].start, &e) == 0;
 	}
 	qsort(rf, (size_t)nfiles, sizeof *rf, cmp_rot);
+	memset(&ch, 0, sizeof ch);
 	for (i = 0; i < nfiles && !stop_requested; i++) {
-		int r = one_input(cfg, d, rf[i].path, &tot, host);
+		int r;
+		ch.last_file = i == nfiles - 1;
+		r = one_input(cfg, d, rf[i].path, &tot, host, &ch);
+		if (cfg->dry_run) {
+			/* inspect describes every file on its own */
+			parser_free(ch.p);
+			ch.p = NULL;
+		}
 		if (r != TSM_EXIT_OK)
 			rc = r;
 	}
 	free(rf);
+	parser_free(ch.p);
+	free(ch.r.tl);
+	free(ch.r.an);
+	free(ch.r.lt);
 	db_close(d);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!cfg->quiet && !cfg->dry_run)

@@ -54,6 +54,11 @@ typedef struct db_ingest_opts {
 	const char *identity;      /* content identity (hash of first 4 KiB) */
 	int batch_dumps;           /* dumps per transaction; 0 = default (500) */
 	int commit_each_dump;      /* --follow: commit after every dump */
+	/* Chaining the files of one stream (a rotated set): the lifetime row
+	 * and parser lifetime index of the previous file's last dump.  A
+	 * first dump that continues that lifetime joins its row. 0 = none. */
+	int64_t continue_lifetime_id;
+	uint64_t continue_lifetime_index;
 } db_ingest_opts;
 
 /* Start ingesting one stream.  Finds the source row with the same host and
@@ -75,6 +80,11 @@ tsm_status db_ingest_commit(db_ingest *in, char *err);
 /* Commit, then assign snapshot times for this source with
  * timeline_assign() using the stored anchors and `topts`.  */
 tsm_status db_ingest_finish(db_ingest *in, const timeline_opts *topts, char *err);
+
+/* The lifetime row id and parser lifetime index of the last dump this
+ * ingest saw (stored or skipped), for chaining the next file of a stream.
+ * *id = 0 when no dump was seen.  Returns TSM_OK or TSM_ERR. */
+tsm_status db_ingest_last_lifetime(db_ingest *in, int64_t *id, uint64_t *index, char *err);
 
 /* Counters of what this run stored (skipped dumps not counted). */
 typedef struct db_ingest_stats {

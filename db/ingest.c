@@ -39,7 +39,7 @@ typedef struct lt_state {
 } lt_state;
 
 enum {
-	ST_SNAP_INS, ST_SAMPLE_INS, ST_LT_FIND, ST_LT_INS, ST_LT_UPD, ST_ALLOC_FIND,
+	ST_SNAP_INS, ST_SAMPLE_INS, ST_LT_FIND, ST_LT_LINK, ST_SNAP_LT, ST_LT_INS, ST_LT_UPD, ST_ALLOC_FIND,
 	ST_ALLOC_INS, ST_LA_INS, ST_RES_INS, ST_SSL_INS, ST_DIAG_INS, ST_ANCHOR_INS,
 	ST_SOURCE_UPD, ST_SNAP_FIND, ST_SNAP_UPD, ST_SAMPLE_DEL, ST_COUNT
 };
@@ -52,7 +52,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                  " chunk_items, hp_fails) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_LT_FIND] = "SELECT id, first_snapshot_id, format,"
 	               " (SELECT count(*) FROM snapshot WHERE lifetime_id = lifetime.id)"
-	               " FROM lifetime WHERE source_id = ?1 AND seq = ?2",
+	               " FROM lifetime WHERE id = coalesce("
+	               "(SELECT lifetime_id FROM lifetime_link WHERE source_id = ?1 AND seq = ?2),"
+	               " (SELECT id FROM lifetime WHERE source_id = ?1 AND seq = ?2))",
+	[ST_LT_LINK] = "INSERT OR IGNORE INTO lifetime_link(source_id, seq, lifetime_id) VALUES (?1, ?2, ?3)",
+	[ST_SNAP_LT] = "SELECT lifetime_id FROM snapshot WHERE source_id = ?1 AND byte_offset = ?2",
 	[ST_LT_INS] = "INSERT INTO lifetime(source_id, host, seq, format, mode, start_reason)"
 	              " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_LT_UPD] = "UPDATE lifetime SET first_snapshot_id = coalesce(first_snapshot_id, ?2),"
@@ -109,6 +113,14 @@ struct db_ingest {
 	int64_t layout[PARSER_MAX_ROWS];
 	size_t nlayout;
 	int64_t layout_lifetime;
+	/* chaining files of one stream (db_ingest_opts.continue_*) */
+	int64_t cont_id;
+	uint64_t cont_index;
+	/* the lifetime of the last dump seen (stored or skipped) */
+	int last_known;
+	uint64_t last_index;
+	int64_t last_id;           /* 0 = resolve from last_offset */
+	uint64_t last_offset;
 	db_ingest_stats stats;
 };
 
@@ -405,6 +417,8 @@ db_ingest *db_ingest_begin(db *d, const db_ingest_opts *o, char *err)
 	in->h = d->h;
 	in->batch = o->batch_dumps > 0 ? o->batch_dumps : DEFAULT_BATCH;
 	in->each = o->commit_each_dump;
+	in->cont_id = o->continue_lifetime_id;
+	in->cont_index = o->continue_lifetime_index;
 	in->committed_last_seq = -1;
 	in->layout_lifetime = -1;
 	in->host = strdup(o->host);
@@ -457,6 +471,16 @@ static tsm_status lifetime_for(db_ingest *in, const parser_dump *dp, lt_state **
 	if (lt->id != 0)
 		return TSM_OK;
 	/* not seen in this run: it may continue a lifetime stored earlier */
+	if (!dp->new_lifetime && in->cont_id != 0 && dp->lifetime == in->cont_index) {
+		/* the previous file of this stream ended inside this lifetime */
+		st = in->st[ST_LT_LINK];
+		sqlite3_bind_int64(st, 1, in->source_id);
+		sqlite3_bind_int64(st, 2, i64(dp->lifetime));
+		sqlite3_bind_int64(st, 3, in->cont_id);
+		rc = run(st);
+		if (rc != SQLITE_OK)
+			return fail(in, rc, "cannot link lifetime", err);
+	}
 	st = in->st[ST_LT_FIND];
 	sqlite3_bind_int64(st, 1, in->source_id);
 	sqlite3_bind_int64(st, 2, i64(dp->lifetime));
@@ -699,8 +723,12 @@ tsm_status db_ingest_dump(db_ingest *in, const parser_dump *dp, char *err)
 	}
 	in->have_dump = 1;
 	in->last_dump_seq = dp->seq;
+	in->last_known = 1;
+	in->last_index = dp->lifetime;
 	if (dp->end_offset <= in->committed) {
 		/* stored by an earlier run */
+		in->last_id = 0;
+		in->last_offset = dp->byte_offset;
 		in->stats.skipped_dumps++;
 		in->last_dump_snap = (int64_t)dp->seq == in->committed_last_seq ? in->committed_last_snap : -1;
 		return TSM_OK;
@@ -728,6 +756,7 @@ tsm_status db_ingest_dump(db_ingest *in, const parser_dump *dp, char *err)
 		lt->format = db_format_str(dp->format);
 	lt->dirty = 1;
 	in->last_dump_snap = snap;
+	in->last_id = lifetime_id;
 	in->stored_end = dp->end_offset;
 	in->stats.dumps++;
 	in->pending++;
@@ -855,6 +884,32 @@ tsm_status db_ingest_finish(db_ingest *in, const timeline_opts *topts, char *err
 		(void)sqlite3_wal_checkpoint_v2(in->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	}
 	in->finished = 1;
+	return TSM_OK;
+}
+
+tsm_status db_ingest_last_lifetime(db_ingest *in, int64_t *id, uint64_t *index, char *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*id = 0;
+	*index = 0;
+	if (in == NULL || !in->last_known)
+		return TSM_OK;
+	*index = in->last_index;
+	if (in->last_id != 0) {
+		*id = in->last_id;
+		return TSM_OK;
+	}
+	st = in->st[ST_SNAP_LT];
+	sqlite3_bind_int64(st, 1, in->source_id);
+	sqlite3_bind_int64(st, 2, i64(in->last_offset));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(in, rc, "cannot read lifetime", err);
 	return TSM_OK;
 }
 

@@ -935,6 +935,32 @@ tsm_status parser_flush(parser *p)
 	return p->aborted ? TSM_ABORT : TSM_OK;
 }
 
+tsm_status parser_new_stream(parser *p)
+{
+	int i;
+
+	if (p->linelen > 0 || p->overflow) {
+		end_line(p, p->line, p->linelen);
+		p->linelen = 0;
+	}
+	p->overflow = 0;
+	/* A table still open was cut by the end of its file (a paste, or a
+	 * rotation in the middle of a dump): it stays with that file; rows
+	 * continuing in the next file form a headerless dump there. */
+	close_markerless_at(p, 1);
+	for (i = p->nopen; i > 0; i--) {
+		pdump *x = p->open[0];
+		diag_at(p, x->d.line, x->d.byte_offset, TSM_SEV_WARNING, "dump-truncated",
+		        "dump cut off at end of file after %zu rows", x->d.nrows);
+		close_slot(p, 0, x->d.format == PARSER_FMT_F3 && x->d.has_total);
+	}
+	flush_queue(p);
+	p->offset = 0;
+	p->line_off = 0;
+	p->lineno = 0;
+	return p->aborted ? TSM_ABORT : TSM_OK;
+}
+
 tsm_status parser_finish(parser *p)
 {
 	int i;

@@ -163,6 +163,14 @@ tsm_status parser_feed(parser *p, const char *buf, size_t len);
  * Returns TSM_OK or TSM_ABORT. */
 tsm_status parser_flush(parser *p);
 
+/* The next bytes come from another file of the same stream (the next file
+ * of a rotated set).  Ends a last line without newline, closes a dump left
+ * open (cut off at the end of its file) and emits every held dump: they
+ * belong to the previous file.  Then restarts line numbers and byte
+ * offsets at 0.  Lifetimes continue across the boundary.  Returns TSM_OK
+ * or TSM_ABORT. */
+tsm_status parser_new_stream(parser *p);
+
 /* End of input: flushes a final line without newline and a dump left open
  * (reported with complete = 0).  Returns TSM_OK or TSM_ABORT. */
 tsm_status parser_finish(parser *p);

@@ -73,6 +73,24 @@ eq "hosts" "$(q 'select group_concat(host) from (select distinct host from sourc
 eq "gz rows" "$(q "select count(*) from samples where host='zipped'")" 6
 eq "stdin rows" "$(q "select count(*) from samples where host='fromstdin'")" 6
 
+# ---- a rotated set: one stream, ordered by the times in the names ----------------
+R1=$W/traffic.out.20260301.00h00m00s-20260301.01h00m00s.old
+R2=$W/traffic.out.20260301.01h00m00s-20260301.02h00m00s.old
+{ dump 67108864 1 16384 1; dump 100663296 1 16384 1; } >"$R1"
+{ dump 134217728 1 16384 1; dump 134217728 1 32768 1; } >"$R2"
+DB=$W/rot.db
+expect_status 0 "rotated set, given newest first" "$T" ingest -d "$DB" --host rot --interval 1800 "$R2" "$R1"
+eq "rotated: one lifetime across the files" "$(q 'select count(*) from lifetime')" 1
+eq "rotated: two sources" "$(q 'select count(*) from source')" 2
+eq "rotated: dumps in stream order" "$(q "select group_concat(s.allocated / 33554432) from (select s.allocated from sample s join allocator a on a.id = s.allocator_id join snapshot sn on sn.id = s.snapshot_id where a.name = 'ioBufAllocator[14]' order by sn.seq) s")" "2,3,4,4"
+eq "rotated: times from the name bounds" "$(q "select datetime(max(ts), 'unixepoch', 'localtime') from snapshot")" "2026-03-01 02:00:00"
+expect_status 0 "rotated set again" "$T" ingest -d "$DB" --host rot --interval 1800 "$R1" "$R2"
+eq "rotated again: nothing new" "$(q 'select count(*) from snapshot')" 4
+dump 134217728 1 49152 1 >>"$R2"
+expect_status 0 "rotated set, last file grew" "$T" ingest -d "$DB" --host rot --interval 1800 "$R1" "$R2"
+eq "grown: still one lifetime" "$(q 'select count(*) from lifetime')" 1
+eq "grown: five snapshots in it" "$(q 'select count(*) from snapshot where lifetime_id = (select id from lifetime)')" 5
+
 # ---- restarts: a fall in allocated, and a marker ---------------------------------
 R=$W/restart.out
 { dump 67108864 1 16384 1; dump 134217728 1 16384 1; echo "traffic_server: received signal 11 (Segmentation fault)";
