@@ -125,10 +125,11 @@ fuzz:
 # Install the Debian -dev packages when pkg-config cannot find them.
 deps:
 	$(Q)if ! pkg-config --exists $(PKGS) 2>/dev/null || ! command -v clang >/dev/null || \
-	    ! command -v valgrind >/dev/null || ! command -v sqlite3 >/dev/null || ! command -v python3 >/dev/null; then \
+	    ! command -v valgrind >/dev/null || ! command -v sqlite3 >/dev/null || ! command -v python3 >/dev/null || \
+	    ! command -v mandoc >/dev/null; then \
 	  echo "deps: installing build dependencies with apt-get"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    build-essential pkg-config clang valgrind sqlite3 python3 gzip \
+	    build-essential pkg-config clang valgrind sqlite3 python3 gzip mandoc \
 	    libpcre2-dev libsqlite3-dev libcjson-dev zlib1g-dev; \
 	fi
 
