@@ -5,7 +5,8 @@
  * and the exit status (3 when --fail-on matched).
  *
  * The work itself is report_build / report_store_verdicts / report_text /
- * report_json (report/report.h) and ingest_run (cli/ingest_run.h).
+ * report_json / report_html / report_openmetrics (report/report.h) and
+ * ingest_run (cli/ingest_run.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -47,7 +48,8 @@ typedef struct rcfg {
 #define REPORT_OPTIONS_HELP \
 	"  -d, --db DB              database (default $TSMEM_DB, else ./tsmem.db)\n" \
 	"  -H, --host NAME          only this host\n" \
-	"      --format FMT         text (default) or json; html, openmetrics: not yet\n" \
+	"      --format FMT         text (default), json, html (one self-contained page with\n" \
+	"                           charts) or openmetrics (for node_exporter's textfile collector)\n" \
 	"      --allocator GLOB     only allocators whose name matches GLOB, e.g. 'ioBuf*'\n" \
 	"      --all                text: show every allocator (default: iobuf buckets and any\n" \
 	"                           verdict other than plateau/idle; JSON always lists all)\n" \
@@ -59,8 +61,9 @@ typedef struct rcfg {
 	"      --param NAME=VALUE   set a classifier threshold (repeatable; list below)\n"
 
 static const char REPORT_HELP_HEAD[] =
-	"usage: tsmem report [-d DB] [--format text|json] [--host NAME] [--allocator GLOB] [--all]\n"
-	"                    [--since T] [--until T] [-o FILE] [--fail-on leak|churn]\n"
+	"usage: tsmem report [-d DB] [--format text|json|html|openmetrics] [--host NAME]\n"
+	"                    [--allocator GLOB] [--all] [--since T] [--until T] [-o FILE]\n"
+	"                    [--fail-on leak|churn]\n"
 	"                    [--param NAME=VALUE]...\n"
 	"\n"
 	"Run the allocator model and the classifier over the stored dumps and say, per host,\n"
@@ -343,6 +346,21 @@ static int check_range(const char *cmd, const rcfg *cfg)
 	return 0;
 }
 
+/* The renderer of `format`. */
+static tsm_status render(const report *r, FILE *f, int format, unsigned flags, char *err)
+{
+	switch (format) {
+	case FMT_JSON:
+		return report_json(r, f, flags, err);
+	case FMT_HTML:
+		return report_html(r, f, flags, err);
+	case FMT_OPENMETRICS:
+		return report_openmetrics(r, f, flags, err);
+	default:
+		return report_text(r, f, flags, err);
+	}
+}
+
 /* Render into a temp file next to `path`, then rename it into place. */
 static int write_atomic(const char *path, const report *r, int format)
 {
@@ -369,7 +387,7 @@ static int write_atomic(const char *path, const report *r, int format)
 		close(fd);
 		goto out;
 	}
-	if ((format == FMT_JSON ? report_json(r, f, 0, err) : report_text(r, f, 0, err)) != TSM_OK)
+	if (render(r, f, format, 0, err) != TSM_OK)
 		goto out;
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
 		goto out;
@@ -400,11 +418,8 @@ static int run_report(rcfg *cfg, int require_host)
 	size_t v;
 
 	memset(&r, 0, sizeof r);
-	if (cfg->format == FMT_HTML || cfg->format == FMT_OPENMETRICS) {
-		cli_errorf("report: --format %s is not implemented yet",
-		           cfg->format == FMT_HTML ? "html" : "openmetrics");
-		return TSM_EXIT_DATA;
-	}
+	if (cfg->format == FMT_HTML)
+		cfg->ro.chart_bins = REPORT_CHART_BINS;
 	if (access(cfg->db_path, F_OK) != 0) {
 		cli_errorf("%s: no such database (run 'tsmem ingest' first)", cfg->db_path);
 		return TSM_EXIT_DATA;
@@ -440,8 +455,7 @@ static int run_report(rcfg *cfg, int require_host)
 	if (cfg->outfile != NULL) {
 		wrc = write_atomic(cfg->outfile, &r, cfg->format);
 	} else {
-		tsm_status st = cfg->format == FMT_JSON ? report_json(&r, stdout, flags, err)
-		                                        : report_text(&r, stdout, flags, err);
+		tsm_status st = render(&r, stdout, cfg->format, flags, err);
 
 		wrc = TSM_EXIT_OK;
 		if (st != TSM_OK) {

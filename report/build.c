@@ -5,9 +5,10 @@
  * what-ifs) over complete dumps; then store the verdicts.
  *
  * The only module that talks to both db/ and detect/.  It never prints;
- * the renderers (text.c, json.c) draw the result.  Memory: one series plus
- * O(dumps) running sums per lifetime, so 30 days of 10 s dumps × 60
- * allocators stays small.
+ * the renderers (text.c, json.c, html.c, openmetrics.c) draw the result.
+ * Memory: one series plus O(dumps) running sums per lifetime, so 30 days of
+ * 10 s dumps × 60 allocators stays small; the optional chart series are
+ * bounded by opts.chart_bins per shown allocator.
  */
 #include <fnmatch.h>
 #include <math.h>
@@ -20,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "report.h"
+#include "../detect/stats.h"
 
 void report_opts_init(report_opts *o)
 {
@@ -53,8 +55,14 @@ void report_free(report *r)
 	if (r == NULL)
 		return;
 	for (h = 0; h < r->nhosts; h++) {
-		for (l = 0; l < r->hosts[h].nlt; l++)
-			free(r->hosts[h].lt[l].alloc);
+		for (l = 0; l < r->hosts[h].nlt; l++) {
+			report_lifetime *rl = &r->hosts[h].lt[l];
+			size_t k;
+
+			for (k = 0; rl->alloc != NULL && k < rl->nalloc; k++)
+				free(rl->alloc[k].chart.bin);
+			free(rl->alloc);
+		}
 		free(r->hosts[h].lt);
 		free(r->hosts[h].name);
 	}
@@ -155,6 +163,144 @@ static void sparkline(const db_series *s, report_alloc *a)
 	}
 }
 
+static double mean_of(const double *y, size_t a, size_t b)
+{
+	double sum = 0;
+	size_t i;
+
+	for (i = a; i < b; i++)
+		sum += y[i];
+	return b > a ? sum / (double)(b - a) : 0;
+}
+
+/* Level shifts of in-use over the bin means: the strongest REPORT_MAX_CP
+ * splits whose gain beats a shift of a tenth of the in-use range across the
+ * whole series (binary segmentation, detect/stats.h), segments >= 5 %, and
+ * abrupt: the step across 2 % of the bins on either side makes at least half
+ * the difference of the segment means (a ramp is split too, but is no
+ * shift). */
+static tsm_status chart_change_points(report_chart *c, const detect_result *r)
+{
+	detect_cp_opts co;
+	double *y = NULL, range = (double)(r->inuse_max - r->inuse_min);
+	size_t idx[REPORT_MAX_CP], ncp = 0, i, m = c->nbins;
+	tsm_status rc = TSM_OK;
+
+	if (m < 8 || !(range > 0))
+		return TSM_OK;
+	y = malloc(m * sizeof *y);
+	if (y == NULL)
+		return TSM_NOMEM;
+	for (i = 0; i < m; i++)
+		y[i] = ((double)c->bin[i].inuse_min + (double)c->bin[i].inuse_max) / 2.0;
+	detect_cp_opts_default(&co);
+	co.min_seg = m / 20 > 2 ? m / 20 : 2;
+	co.max_cp = REPORT_MAX_CP;
+	co.penalty = (double)m / 4.0 * (0.1 * range) * (0.1 * range);
+	rc = detect_change_points(y, m, &co, idx, REPORT_MAX_CP, &ncp);
+	if (rc == TSM_OK) {
+		for (i = 0; i < ncp; i++) {
+			size_t a = i > 0 ? idx[i - 1] : 0, b = i + 1 < ncp ? idx[i + 1] : m, k = idx[i];
+			size_t w = m / 50 > 3 ? m / 50 : 3;
+			double seg = mean_of(y, k, b) - mean_of(y, a, k);
+			double step = mean_of(y, k, k + w < b ? k + w : b) - mean_of(y, k > a + w ? k - w : a, k);
+
+			if (fabs(step) >= 0.5 * fabs(seg))
+				c->cp_x[c->ncp++] = c->bin[k].x_lo;
+		}
+	} else if (rc == TSM_ERR) {
+		rc = TSM_OK;    /* nothing to mark */
+	}
+	free(y);
+	return rc;
+}
+
+/* Reduce one series to at most `nb` bins on the verdict's axis (the one
+ * detect_classify picked: times, or dump numbers made non-decreasing), with
+ * the model's predicted allocated (model_backward) beside the observations. */
+static tsm_status chart_build(const db_series *s, const detect_input *in, size_t nb,
+                              report_alloc *a)
+{
+	const detect_result *r = &a->r;
+	report_chart *c = &a->chart;
+	uint64_t *ua = NULL, *uu = NULL, *pred = NULL;
+	model_series_result m;
+	double x, prev = -INFINITY, span;
+	size_t k, last = (size_t)-1;
+	tsm_status rc = TSM_OK;
+
+	if (s->n == 0)
+		return TSM_OK;
+	if (nb > s->n)
+		nb = s->n;
+	ua = malloc(s->n * sizeof *ua);
+	uu = malloc(s->n * sizeof *uu);
+	pred = malloc(s->n * sizeof *pred);
+	c->bin = calloc(nb, sizeof *c->bin);
+	if (ua == NULL || uu == NULL || pred == NULL || c->bin == NULL) {
+		rc = TSM_NOMEM;
+		goto out;
+	}
+	for (k = 0; k < s->n; k++) {
+		ua[k] = s->allocated[k] > 0 ? (uint64_t)s->allocated[k] : 0;
+		uu[k] = s->in_use[k] > 0 ? (uint64_t)s->in_use[k] : 0;
+	}
+	rc = model_backward(NULL, ua, uu, s->n, in->type_size, in->chunk_items, in->slack_items,
+	                    pred, &m);
+	if (rc != TSM_OK)
+		goto out;
+	span = r->x_last - r->x_first;
+	for (k = 0; k < s->n; k++) {
+		report_bin *b;
+		size_t i;
+
+		if (r->basis == DETECT_BASIS_SEQUENCE) {
+			x = s->seq != NULL ? (double)s->seq[k] : (double)k;
+			if (x < prev)
+				x = prev;
+		} else {
+			x = s->t[k];
+		}
+		prev = x;
+		i = span > 0 && isfinite(x) ? (size_t)((x - r->x_first) / span * (double)nb) : 0;
+		if (i >= nb)
+			i = nb - 1;
+		if (last == (size_t)-1 || i != last) {
+			if (last != (size_t)-1)
+				c->nbins++;
+			b = &c->bin[c->nbins];
+			b->x_lo = b->x_hi = x;
+			b->alloc_min = b->alloc_max = s->allocated[k];
+			b->inuse_min = b->inuse_max = s->in_use[k];
+			b->pred_min = b->pred_max = pred[k];
+			last = i;
+		} else {
+			b = &c->bin[c->nbins];
+			b->x_hi = x;
+			if (s->allocated[k] < b->alloc_min)
+				b->alloc_min = s->allocated[k];
+			if (s->allocated[k] > b->alloc_max)
+				b->alloc_max = s->allocated[k];
+			if (s->in_use[k] < b->inuse_min)
+				b->inuse_min = s->in_use[k];
+			if (s->in_use[k] > b->inuse_max)
+				b->inuse_max = s->in_use[k];
+			if (pred[k] < b->pred_min)
+				b->pred_min = pred[k];
+			if (pred[k] > b->pred_max)
+				b->pred_max = pred[k];
+		}
+		b->count++;
+	}
+	c->nbins++;
+	rc = chart_change_points(c, r);
+out:
+	free(ua);
+	free(uu);
+	free(pred);
+	return rc;
+}
+
 static detect_basis lifetime_basis(const db_lifetime *lt)
 {
 	if (!isfinite(lt->first_ts) || strcmp(lt->ts_quality, "unknown") == 0)
@@ -238,6 +384,14 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 	           (a->r.verdict != DETECT_V_PLATEAU && a->r.verdict != DETECT_V_IDLE);
 	if (!a->shown)
 		rl->hidden++;
+	if (o->chart_bins > 0 && a->shown) {
+		rc = chart_build(&s, &in, o->chart_bins, a);
+		if (rc != TSM_OK) {
+			free(a->chart.bin);
+			memset(&a->chart, 0, sizeof a->chart);
+			goto out;
+		}
+	}
 	rl->counts[a->r.verdict]++;
 	rl->nalloc++;
 out:

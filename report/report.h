@@ -3,9 +3,9 @@
  * report_build (build.c) is the one place that reads the database (through
  * db/db.h loaders, one allocator series at a time) and runs the model and
  * the classifier (detect/classify.h) on it; it fills a plain `report`
- * struct.  The renderers (text.c, json.c) take that struct and a FILE * and
- * contain no SQL and no statistics.  report_store_verdicts writes the
- * verdict table in one write transaction.
+ * struct.  The renderers (text.c, json.c, html.c, openmetrics.c) take that
+ * struct and a FILE * and contain no SQL and no statistics.
+ * report_store_verdicts writes the verdict table in one write transaction.
  *
  * Ownership: report_build allocates everything inside *out; report_free
  * releases it (and accepts a zeroed struct).  report_evidence_json returns
@@ -34,10 +34,36 @@ typedef struct report_opts {
 	db_range range;          /* NaN = no bound */
 	detect_params params;
 	const char *version;     /* tool version echoed in JSON `tool` */
+	size_t chart_bins;       /* > 0: keep a chart series of this many bins for
+	                          * every shown allocator (HTML); 0 = none */
 } report_opts;
 
 /* Fill *o: no filters, default parameters. */
 void report_opts_init(report_opts *o);
+
+/* One bin of a chart series: the dumps whose axis value falls in it, with
+ * the extremes of each quantity (so a downsampled drawing keeps spikes). */
+typedef struct report_bin {
+	double x_lo, x_hi;       /* first / last axis value of its dumps */
+	uint32_t count;          /* dumps in it (never 0 in a chart) */
+	int64_t alloc_min, alloc_max;   /* bytes */
+	int64_t inuse_min, inuse_max;
+	uint64_t pred_min, pred_max;    /* model: predicted allocated */
+} report_bin;
+
+#define REPORT_MAX_CP 4
+#define REPORT_CHART_BINS 1024  /* chart_bins for HTML: >= the pixel columns of a chart */
+
+/* The series of one (lifetime, allocator) reduced for drawing: the axis of
+ * its verdict (detect_result basis, x_first .. x_last) cut into at most
+ * report_opts.chart_bins equal parts, empty parts left out, and the level
+ * shifts of in-use (detect_change_points on the bin means). */
+typedef struct report_chart {
+	size_t nbins;
+	report_bin *bin;         /* ascending x; NULL when nbins is 0 */
+	size_t ncp;
+	double cp_x[REPORT_MAX_CP]; /* axis value where a new in-use level starts */
+} report_chart;
 
 typedef struct report_alloc {
 	int64_t id;              /* allocator.id */
@@ -51,6 +77,7 @@ typedef struct report_alloc {
 	detect_result r;         /* verdict, evidence, model */
 	double spark[REPORT_SPARK]; /* mean in-use (bytes) per tenth of the series */
 	size_t nspark;
+	report_chart chart;      /* filled when opts.chart_bins > 0 and shown */
 } report_alloc;
 
 /* Per-lifetime totals over complete dumps of the selected allocators. */
@@ -130,6 +157,20 @@ tsm_status report_text(const report *r, FILE *out, unsigned flags, char *err);
 /* JSON report, schema tsmem.report/1 (DESIGN §6), pretty-printed.
  * Returns TSM_OK, TSM_NOMEM, or TSM_ERR with err on a write error. */
 tsm_status report_json(const report *r, FILE *out, unsigned flags, char *err);
+
+/* One self-contained HTML page (inline CSS and SVG, no scripts, no network):
+ * per host and lifetime a verdict table, then per allocator a chart of
+ * allocated, in-use and predicted allocated across the lifetimes (needs the
+ * chart series: build with opts.chart_bins > 0, else the charts say so).
+ * Every string from the input is escaped.  Returns TSM_OK, TSM_NOMEM, or
+ * TSM_ERR with err on a write error. */
+tsm_status report_html(const report *r, FILE *out, unsigned flags, char *err);
+
+/* OpenMetrics text exposition (also valid for node_exporter's textfile
+ * collector: gauges only, no timestamps): per host the allocators of its
+ * latest lifetime and the churn cost, ending in "# EOF".  Returns TSM_OK,
+ * or TSM_ERR with err on a write error. */
+tsm_status report_openmetrics(const report *r, FILE *out, unsigned flags, char *err);
 
 /* The JSON object of one allocator (as in the report) as a compact string,
  * for the verdict table's evidence_json.  NULL on out of memory; free with
