@@ -85,6 +85,7 @@ double timeline_assign(timeline_dump *d, size_t n, const parser_anchor *an, size
                        const timeline_opts *o)
 {
 	double *at = NULL, *pidx = NULL, interval = o->interval, bmax;
+	size_t *nearest = NULL;
 	size_t i, j, lo;
 	uint64_t periodic = 0;
 
@@ -96,7 +97,8 @@ double timeline_assign(timeline_dump *d, size_t n, const parser_anchor *an, size
 		return interval;
 	at = calloc(m ? m : 1, sizeof *at);
 	pidx = calloc(n, sizeof *pidx);
-	if (at == NULL || pidx == NULL)
+	nearest = calloc(n, sizeof *nearest);
+	if (at == NULL || pidx == NULL || nearest == NULL)
 		goto out;
 	anchor_times(an, m, o, at);
 	/* periodic index: SIGUSR1 dumps share the slot of the last periodic one */
@@ -140,13 +142,18 @@ double timeline_assign(timeline_dump *d, size_t n, const parser_anchor *an, size
 			/* dumps first..i-1 lie between anchor j-1 and anchor j */
 			if (i > first && j > 0 && j < m && at[j] > at[j - 1] && d[first].lifetime == d[i - 1].lifetime) {
 				size_t k = i - first, q;
-				double step = (at[j] - at[j - 1]) / (double)k;
+				double w = at[j] - at[j - 1], step = w / (double)k, lead = step / 2;
 				if (k >= 2 && est != NULL)
 					est[ne++] = step;
+				if (interval > 0 && (double)(k - 1) * interval < w) {
+					/* known period: keep it, centre the run in the gap */
+					step = interval;
+					lead = (w - (double)(k - 1) * interval) / 2;
+				}
 				for (q = first; q < i; q++) {
 					if (d[q].quality == TL_EXACT_BRACKET)
 						continue;
-					d[q].ts = at[j - 1] + ((double)(q - first) + 0.5) * step;
+					d[q].ts = at[j - 1] + lead + (double)(q - first) * step;
 					d[q].quality = TL_PROPAGATED;
 				}
 			}
@@ -178,52 +185,60 @@ double timeline_assign(timeline_dump *d, size_t n, const parser_anchor *an, size
 			free(steps);
 		}
 	}
-	/* 3. propagate within each lifetime */
+	/* 3. propagate within each lifetime: every dump still without a time
+	 * takes it from the nearest dump (by periodic index) that has one, so
+	 * that an error in the interval does not accumulate over a long run;
+	 * without any, from the end of an active file (mtime) or a rotated
+	 * name's bounds. */
 	for (lo = 0; lo < n;) {
-		size_t hi = lo, ref = (size_t)-1;
+		size_t hi = lo, ref = (size_t)-1, k, last = (size_t)-1;
 		double ref_ts = 0;
 		timeline_quality refq = TL_PROPAGATED;
 		while (hi < n && d[hi].lifetime == d[lo].lifetime)
 			hi++;
 		if (o->has_anchor) {
 			for (i = lo; i < hi; i++)
-				if (d[i].seq == o->anchor_index) {
-					ref = i;
-					ref_ts = o->anchor_ts;
+				if (d[i].seq == o->anchor_index && d[i].quality != TL_EXACT_BRACKET) {
+					d[i].ts = o->anchor_ts;
+					d[i].quality = TL_PROPAGATED;
 				}
 		}
-		if (ref == (size_t)-1) {
-			for (i = lo; i < hi; i++)
-				if (d[i].quality == TL_EXACT_BRACKET && d[i].kind != PARSER_KIND_SIGUSR1) {
-					ref = i;
-					ref_ts = d[i].ts;
-					break;
-				}
+		for (i = lo; i < hi; i++)
+			nearest[i] = (size_t)-1;
+		/* forward pass: last known before; backward: first known after */
+		for (i = lo; i < hi; i++) {
+			if (!isnan(d[i].ts))
+				last = i;
+			else
+				nearest[i] = last;
 		}
-		if (ref == (size_t)-1) {
-			/* an interpolated dump (1b) */
-			for (i = lo; i < hi; i++)
-				if (d[i].quality == TL_PROPAGATED && d[i].kind != PARSER_KIND_SIGUSR1) {
-					ref = i;
-					ref_ts = d[i].ts;
-					break;
-				}
+		last = (size_t)-1;
+		for (k = hi; k > lo; k--) {
+			i = k - 1;
+			if (!isnan(d[i].ts)) {
+				last = i;
+			} else if (last != (size_t)-1 &&
+			           (nearest[i] == (size_t)-1 || pidx[last] - pidx[i] < pidx[i] - pidx[nearest[i]])) {
+				nearest[i] = last;
+			}
 		}
-		if (ref == (size_t)-1 && hi == n && (o->active || o->rot_end > 0) && (o->mtime > 0 || o->rot_end > 0)) {
+		if (hi == n && (o->active || o->rot_end > 0) && (o->mtime > 0 || o->rot_end > 0) && isnan(d[hi - 1].ts)) {
 			ref = hi - 1;
 			ref_ts = o->rot_end > 0 ? o->rot_end : o->mtime;
 			refq = TL_UPPER_BOUND;
-		}
-		if (ref == (size_t)-1 && lo == 0 && o->rot_start > 0 && interval > 0) {
+		} else if (lo == 0 && o->rot_start > 0 && interval > 0 && isnan(d[0].ts)) {
 			/* the file began with this process: first dump at start + interval */
 			ref = 0;
 			ref_ts = o->rot_start + interval * (pidx[0] + 1);
 		}
 		for (i = lo; i < hi; i++) {
-			if (d[i].quality == TL_EXACT_BRACKET || (d[i].quality == TL_PROPAGATED && !isnan(d[i].ts)))
+			if (!isnan(d[i].ts))
 				continue;
-			if (ref != (size_t)-1 && (i == ref || interval > 0)) {
-				d[i].ts = ref_ts + (pidx[i] - pidx[ref]) * (interval > 0 ? interval : 0);
+			if (nearest[i] != (size_t)-1 && interval > 0) {
+				d[i].ts = d[nearest[i]].ts + (pidx[i] - pidx[nearest[i]]) * interval;
+				d[i].quality = TL_PROPAGATED;
+			} else if (ref != (size_t)-1 && (i == ref || interval > 0)) {
+				d[i].ts = ref_ts + (pidx[i] - pidx[ref]) * interval;
 				d[i].quality = (i == ref && refq == TL_UPPER_BOUND) ? TL_UPPER_BOUND : TL_PROPAGATED;
 			} else if (interval > 0) {
 				d[i].ts = (double)d[i].seq * interval;
@@ -235,6 +250,7 @@ double timeline_assign(timeline_dump *d, size_t n, const parser_anchor *an, size
 out:
 	free(at);
 	free(pidx);
+	free(nearest);
 	return interval;
 }
 

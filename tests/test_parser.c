@@ -540,6 +540,42 @@ static void test_timeline(void)
 		CHECK_INT(sd[7].quality, TL_PROPAGATED);
 		CHECK_NEAR(sd[7].ts - sd[0].ts, 420, 1e-6);
 	}
+	/* the true period drifts (60.05 s) from the given interval (60 s):
+	 * times come from the nearest bracketed dump, so they stay increasing
+	 * and the error does not accumulate over 1000 dumps */
+	{
+		enum { N = 1000 };
+		static timeline_dump ld[N];
+		parser_anchor la[4];
+		size_t k;
+		int increasing = 1;
+		double t0 = 12 * 3600.0;
+		memset(la, 0, sizeof la);
+		memset(ld, 0, sizeof ld);
+		for (k = 0; k < N; k++)
+			ld[k].seq = k, ld[k].line = 10 * k + 5;
+		/* narrow brackets around dump 0 and dump N-1 */
+		for (k = 0; k < 4; k++) {
+			double t = t0 + (k < 2 ? 0 : (N - 1) * 60.05) + (k % 2 ? 0.5 : -0.5);
+			la[k].line = (k < 2 ? 5 : 10 * (N - 1) + 5) + (k % 2 ? 1 : -1);
+			la[k].month = 6, la[k].day = 1;
+			la[k].hour = (int)(t / 3600), la[k].minute = (int)(t / 60) % 60, la[k].second = (int)t % 60;
+			la[k].msec = (int)((t - (int)t) * 1000 + 0.5);
+		}
+		memset(&o, 0, sizeof o);
+		o.year = 2026;
+		o.interval = 60;
+		timeline_assign(ld, N, la, 4, &o);
+		for (k = 1; k < N; k++)
+			if (!(ld[k].ts > ld[k - 1].ts))
+				increasing = 0;
+		CHECK(increasing);
+		CHECK_INT(ld[N - 1].quality, TL_EXACT_BRACKET);
+		for (k = 0; k < N; k++)
+			if (fabs(ld[k].ts - (ld[0].ts + (double)k * 60.05)) > 60)
+				break;
+		CHECK_INT(k, N); /* every dump within one interval of its true time */
+	}
 	CHECK(timeline_rotated_bounds("/x/traffic.out.20240101.00h00m00s-20240102.00h00m00s.old", &ts, &iv) == 0);
 	CHECK_NEAR(iv - ts, 86400, 3600);
 	CHECK(timeline_rotated_bounds("traffic.out", &ts, &iv) != 0);
