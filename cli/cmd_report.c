@@ -33,6 +33,7 @@ enum {
 	O_UNTIL,
 	O_FAILON,
 	O_PARAM,
+	O_RECORDS,
 };
 
 typedef struct rcfg {
@@ -43,6 +44,7 @@ typedef struct rcfg {
 	unsigned fail_mask;      /* bit per detect_verdict */
 	int busy_ms;
 	detect_params params;
+	const char *records_path; /* --records */
 } rcfg;
 
 #define REPORT_OPTIONS_HELP \
@@ -58,7 +60,9 @@ typedef struct rcfg {
 	"      --until T            only dumps at or before T (same forms)\n" \
 	"  -o, --output FILE        write the report to FILE (atomically) instead of stdout\n" \
 	"      --fail-on V[,V]      exit 3 if any verdict is leak and/or churn\n" \
-	"      --param NAME=VALUE   set a classifier threshold (repeatable; list below)\n"
+	"      --param NAME=VALUE   set a classifier threshold (repeatable; list below)\n" \
+	"      --records FILE       records.config or records.yaml of the server: thread freelist\n" \
+	"                           watermarks, hugepages, iobuf_chunk_sizes, threads, RAM cache\n"
 
 static const char REPORT_HELP_HEAD[] =
 	"usage: tsmem report [-d DB] [--format text|json|html|openmetrics] [--host NAME]\n"
@@ -98,6 +102,7 @@ static const struct option report_lopts[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"fail-on", required_argument, NULL, O_FAILON},
 	{"param", required_argument, NULL, O_PARAM},
+	{"records", required_argument, NULL, O_RECORDS},
 	{"busy-timeout", required_argument, NULL, 'b'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -114,6 +119,7 @@ static const struct option analyze_lopts[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"fail-on", required_argument, NULL, O_FAILON},
 	{"param", required_argument, NULL, O_PARAM},
+	{"records", required_argument, NULL, O_RECORDS},
 	{"interval", required_argument, NULL, 'i'},
 	{"anchor", required_argument, NULL, 'a'},
 	{"year", required_argument, NULL, 'y'},
@@ -323,6 +329,11 @@ static int report_opt(const char *cmd, int c, const char *arg, rcfg *cfg)
 		if (detect_param_set(&cfg->ro.params, arg, err) != TSM_OK)
 			return cli_usage_error(cmd, "bad --param: %s", err), -1;
 		return 1;
+	case O_RECORDS:
+		if (*arg == '\0')
+			return cli_usage_error(cmd, "--records must not be empty"), -1;
+		cfg->records_path = arg;
+		return 1;
 	case 'b':
 		{
 			char *end;
@@ -405,9 +416,88 @@ out:
 	return TSM_EXIT_OK;
 }
 
+typedef struct records_ctx {
+	const char *path;
+	int warnings;
+} records_ctx;
+
+static void records_diag(void *ctx, const tsm_diag *dg)
+{
+	records_ctx *rc = ctx;
+
+	rc->warnings++;
+	cli_diagf(rc->path, (unsigned long long)dg->line, tsm_severity_name(dg->severity), "%s [%s]", dg->message,
+	          dg->code);
+}
+
+/* Read --records into memory and report its malformed values once.
+ * Returns 0, or -1 after an error message (unreadable file). */
+static int load_records(rcfg *cfg, char **text)
+{
+	FILE *f;
+	char *buf = NULL;
+	size_t cap = 0, len = 0, n;
+	model_config scratch;
+	records_ctx rc = {cfg->records_path, 0};
+
+	*text = NULL;
+	f = fopen(cfg->records_path, "rb");
+	if (f == NULL) {
+		cli_errorf("%s: %s", cfg->records_path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (len == cap) {
+			char *nb;
+			if (cap >= 16u << 20) {
+				cli_errorf("%s: larger than 16 MiB: not a records file", cfg->records_path);
+				goto fail;
+			}
+			nb = realloc(buf, cap ? cap * 2 : 65536);
+			if (nb == NULL)
+				goto fail;
+			buf = nb;
+			cap = cap ? cap * 2 : 65536;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		cli_errorf("%s: read error", cfg->records_path);
+		goto fail;
+	}
+	fclose(f);
+	model_config_init(&scratch, MODEL_V_UNKNOWN);
+	(void)model_records_parse(buf, len, &scratch, records_diag, &rc);
+	cfg->ro.records = buf;
+	cfg->ro.records_len = len;
+	*text = buf;
+	return 0;
+fail:
+	fclose(f);
+	free(buf);
+	return -1;
+}
+
 /* Open, build, store, render.  `require_host`: an unknown --host is an
  * error (report) rather than an empty report (analyze). */
+static int run_report_db(rcfg *cfg, int require_host);
+
 static int run_report(rcfg *cfg, int require_host)
+{
+	char *records_text = NULL;
+	int rc;
+
+	if (cfg->records_path != NULL && load_records(cfg, &records_text) != 0)
+		return TSM_EXIT_DATA;
+	rc = run_report_db(cfg, require_host);
+	free(records_text);
+	return rc;
+}
+
+static int run_report_db(rcfg *cfg, int require_host)
 {
 	char err[TSM_ERRLEN] = "";
 	report r;

@@ -10,9 +10,9 @@
 _tsmem_commands='analyze ingest report sql simulate inspect'
 
 _tsmem_opts_report='-d --db -H --host --format --allocator --all --since --until
-	-o --output --fail-on --param -b --busy-timeout -h --help'
+	-o --output --fail-on --param --records -b --busy-timeout -h --help'
 _tsmem_opts_analyze='-d --db -H --host --format --allocator --all --since --until
-	-o --output --fail-on --param -i --interval -a --anchor -y --year
+	-o --output --fail-on --param --records -i --interval -a --anchor -y --year
 	-b --busy-timeout -q --quiet -h --help'
 _tsmem_opts_ingest='-d --db -H --host -i --interval -a --anchor -y --year -f --follow
 	--follow-exit-idle -b --busy-timeout -q --quiet -h --help'
@@ -66,7 +66,7 @@ _tsmem_value()
 	-H | --host)
 		mapfile -t COMPREPLY < <(compgen -A hostname -- "$cur")
 		;;
-	-d | --db | -o | --output | --truth)
+	-d | --db | -o | --output | --truth | --records)
 		_tsmem_files "$cur"
 		;;
 	-i | --interval | -a | --anchor | -y | --year | -b | --busy-timeout | --follow-exit-idle | \

@@ -426,6 +426,8 @@ static tsm_status build_lifetime(db *d, const report_opts *o, report_lifetime *r
 		names[i] = al[i].name;
 	rl->version = model_version_refine(model_version_from_format(rl->lt.format), names, na);
 	model_config_init(&cfg, rl->version);
+	if (o->records != NULL)
+		(void)model_records_parse(o->records, o->records_len, &cfg, NULL, NULL);
 	rc = db_load_totals(d, rl->lt.id, rg, &f.tot, err);
 	if (rc != TSM_OK)
 		goto out;

@@ -36,6 +36,9 @@ typedef struct report_opts {
 	const char *version;     /* tool version echoed in JSON `tool` */
 	size_t chart_bins;       /* > 0: keep a chart series of this many bins for
 	                          * every shown allocator (HTML); 0 = none */
+	const char *records;     /* records.config / records.yaml text (--records),
+	                          * applied to every lifetime's model; NULL = none */
+	size_t records_len;
 } report_opts;
 
 /* Fill *o: no filters, default parameters. */

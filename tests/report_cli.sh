@@ -201,6 +201,20 @@ expect 0 "$T" report -d "$W/a.db" --busy-timeout 100
 expect 1 "$T" report -d "$W/a.db" --busy-timeout
 expect 1 "$T" report -d "$W/a.db" --busy-timeout soon
 
+# --records: works (hugepages change the chunk source), missing argument,
+# unreadable file (exit 2), malformed value (a warning with file:line)
+printf 'CONFIG proxy.config.allocator.hugepages INT 1\nCONFIG proxy.config.allocator.thread_freelist_size INT lots\n' >"$W/records.config"
+expect 0 "$T" report -d "$W/a.db" --format json --records "$W/records.config"
+# (where the dumps contradict the configured chunk, the model infers it from them)
+pyjson "$W/out" 'all(a["chunk_source"] in ("hugepage", "inferred") for l in d["hosts"][0]["lifetimes"] for a in l["allocators"] if a.get("bucket") is not None)'
+pyjson "$W/out" 'any(a["chunk_source"] == "hugepage" for l in d["hosts"][0]["lifetimes"] for a in l["allocators"])'
+err_has "records.config:2: warning"
+printf 'ts:\n  allocator:\n    hugepages: 1\n' >"$W/records.yaml"
+expect 0 "$T" report -d "$W/a.db" --format json --records "$W/records.yaml"
+pyjson "$W/out" 'any(a["chunk_source"] == "hugepage" for l in d["hosts"][0]["lifetimes"] for a in l["allocators"])'
+expect 1 "$T" report -d "$W/a.db" --records
+expect 2 "$T" report -d "$W/a.db" --records "$W/no-such-records.config"
+
 expect 1 "$T" report -d "$W/a.db" --bogus
 err_has "unknown option '--bogus'"
 expect 1 "$T" report -d "$W/a.db" -Z
