@@ -254,19 +254,20 @@ static int cmp_pt_ty(const void *a, const void *b)
 	return 0;
 }
 
-/* Strict inversions (i < j, a[i] > a[j]) of a[0..n), sorting a; tmp has n. */
-static uint64_t inversions(double *a, double *tmp, size_t n)
+uint64_t detect_inversions(double *a, double *tmp, size_t n, int with_ties)
 {
 	uint64_t inv = 0;
 	size_t w, lo;
 
+	/* bottom-up merge sort; an element taken from the right half is out of
+	 * order with every element still waiting in the left half */
 	for (w = 1; w < n; w *= 2) {
 		for (lo = 0; lo + w < n; lo += 2 * w) {
 			size_t mid = lo + w, hi = lo + 2 * w < n ? lo + 2 * w : n;
 			size_t i = lo, j = mid, k = lo;
 
 			while (i < mid && j < hi) {
-				if (a[i] <= a[j]) {
+				if (with_ties ? a[i] < a[j] : a[i] <= a[j]) {
 					tmp[k++] = a[i++];
 				} else {
 					inv += mid - i;
@@ -342,7 +343,7 @@ static tsm_status mk_score(const pt *p, size_t m, int64_t *s, double *var)
 	}
 	for (i = 0; i < m; i++)
 		a[i] = p[i].y;
-	disc = inversions(a, tmp, m); /* a is now y sorted */
+	disc = detect_inversions(a, tmp, m, 0); /* a is now y sorted */
 	ty = tie_sums(a, m);
 	n0 = n * (n - 1) / 2;
 	*s = (int64_t)llround(n0 - tt.pairs - ty.pairs + n3) - 2 * (int64_t)disc;

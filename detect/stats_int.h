@@ -13,6 +13,10 @@
 
 #include "../common/tsm.h"
 
+/* Pairs (i < j) of a[0..n) out of order: a[i] > a[j], or with_ties also
+ * a[i] == a[j].  Sorts a; tmp has room for n.  O(n log n). */
+uint64_t detect_inversions(double *a, double *tmp, size_t n, int with_ties);
+
 typedef struct ts_ctx ts_ctx;
 
 /* Prepare the m finite points (t[i], y[i]) (any order; copied) for slope

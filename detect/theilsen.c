@@ -91,34 +91,6 @@ static size_t draw(ts_ctx *c)
 	return (size_t)(((next_rand(c) >> 32) * (uint64_t)c->m) >> 32);
 }
 
-/* Pairs (i < j) of key[0..n) with key[j] <= key[i]; sorts key. */
-static uint64_t count_desc_pairs(double *key, double *tmp, size_t n)
-{
-	uint64_t cnt = 0;
-	size_t w, lo;
-
-	for (w = 1; w < n; w *= 2) {
-		for (lo = 0; lo + w < n; lo += 2 * w) {
-			size_t mid = lo + w, hi = lo + 2 * w < n ? lo + 2 * w : n;
-			size_t i = lo, j = mid, k = lo;
-
-			while (i < mid && j < hi) {
-				if (key[i] < key[j]) {
-					tmp[k++] = key[i++];
-				} else {
-					cnt += mid - i;
-					tmp[k++] = key[j++];
-				}
-			}
-			while (i < mid)
-				tmp[k++] = key[i++];
-			while (j < hi)
-				tmp[k++] = key[j++];
-			memcpy(key + lo, tmp + lo, (hi - lo) * sizeof *key);
-		}
-	}
-	return cnt;
-}
 
 /* Pairs with equal values in sorted v[0..n). */
 static uint64_t equal_pairs(const double *v, size_t n)
@@ -160,7 +132,7 @@ static void count_slopes(ts_ctx *c, double v, uint64_t *le, uint64_t *lt)
 		}
 		i = j;
 	}
-	raw = count_desc_pairs(c->key, c->tmp, m); /* key now sorted */
+	raw = detect_inversions(c->key, c->tmp, m, 1); /* pairs with key[j] <= key[i]; key now sorted */
 	eq = equal_pairs(c->key, m);
 	*le = raw >= in_group ? raw - in_group : 0;
 	raw = raw >= eq ? raw - eq : 0;
