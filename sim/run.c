@@ -271,7 +271,9 @@ static int record_lifetime(sim_ctx *c, const char *reason)
 {
 	sim_truth *tr = c->truth;
 	sim_truth_lifetime *lt;
-	double span = c->life_end - c->life_start;
+	/* the span a reader of the dumps can see: first dump (start + one
+	 * interval) to the last, as DESIGN §5's "< 6 h span" means it */
+	double span = c->life_end - (c->life_start + c->o.interval);
 	int enough = c->life_dumps >= MIN_DUMPS && span >= MIN_SPAN;
 	size_t i;
 
