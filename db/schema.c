@@ -335,9 +335,12 @@ db *db_open(const char *path, int readonly, int busy_ms, char *err)
 		tsm_seterr(err, "database file is read-only");
 		goto fail;
 	}
-	/* 16 MiB of page cache: holds the snapshot table of a month of dumps
+	/* 16 KiB pages for a new database (no effect on an existing one):
+	 * about 8 % faster bulk inserts into `sample` than 4 KiB (bench/).
+	 * 16 MiB of page cache: holds the snapshot table of a month of dumps
 	 * while the report reads allocator after allocator */
-	if (db_exec(d, "PRAGMA cache_size = -16384", "cannot configure the database", err) != TSM_OK)
+	if ((!readonly && db_exec(d, "PRAGMA page_size = 16384", "cannot configure the database", err) != TSM_OK) ||
+	    db_exec(d, "PRAGMA cache_size = -16384", "cannot configure the database", err) != TSM_OK)
 		goto fail;
 	if (readonly) {
 		if (check_schema(d, err) != TSM_OK)
