@@ -350,8 +350,18 @@ db *db_open(const char *path, int readonly, int busy_ms, char *err)
 		sqlite3_db_config(d->h, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
 		sqlite3_set_authorizer(d->h, ro_authorizer, NULL);
 	} else {
-		if (db_exec(d, "PRAGMA journal_mode = WAL", "cannot configure the database", err) != TSM_OK ||
-		    db_exec(d, "PRAGMA synchronous = NORMAL", "cannot configure the database", err) != TSM_OK)
+		/* Switching a new file to WAL while another process does the same
+		 * can answer SQLITE_BUSY without calling the busy handler: retry
+		 * for up to the busy timeout. */
+		int waited = 0;
+		while (db_exec(d, "PRAGMA journal_mode = WAL", "cannot configure the database", err) != TSM_OK) {
+			int ec = sqlite3_errcode(d->h) & 0xff;
+			if ((ec != SQLITE_BUSY && ec != SQLITE_LOCKED) || waited >= busy_ms)
+				goto fail;
+			sqlite3_sleep(20);
+			waited += 20;
+		}
+		if (db_exec(d, "PRAGMA synchronous = NORMAL", "cannot configure the database", err) != TSM_OK)
 			goto fail;
 		if (ensure_schema(d, err) != TSM_OK)
 			goto fail;
