@@ -24,6 +24,11 @@ void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_diagf(const char *file, unsigned long long line, const char *sev,
                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* 1 if `path` exists and is not a regular file (/dev/null, /dev/stdout, a
+ * FIFO): output goes to it directly, never by temp file + rename, which
+ * would replace the device with a file. */
+int cli_output_is_special(const char *path);
+
 /* Default database path: $TSMEM_DB, else ./tsmem.db. */
 const char *cli_default_db(void);
 

@@ -381,6 +381,18 @@ static int write_atomic(const char *path, const report *r, int format)
 	mode_t um;
 	int fd, ok = 0;
 
+	if (cli_output_is_special(path)) {
+		/* /dev/stdout, a FIFO...: write in place, never rename over it */
+		f = fopen(path, "w");
+		ok = f != NULL && render(r, f, format, 0, err) == TSM_OK;
+		if (f != NULL && fclose(f) != 0)
+			ok = 0;
+		if (!ok) {
+			cli_errorf("%s: %s", path, err[0] ? err : strerror(errno));
+			return TSM_EXIT_DATA;
+		}
+		return TSM_EXIT_OK;
+	}
 	if (slash != NULL)
 		snprintf(tmp, sizeof tmp, "%.*s/.%s.tmpXXXXXX", (int)(slash - path), path, slash + 1);
 	else

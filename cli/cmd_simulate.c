@@ -138,6 +138,10 @@ static FILE *open_temp(const char *path, char **tmp)
 	*tmp = NULL;
 	if (name == NULL)
 		return NULL;
+	if (cli_output_is_special(path)) {
+		free(name);
+		return fopen(path, "w");
+	}
 	snprintf(name, n, "%s.tmpXXXXXX", path);
 	fd = mkstemp(name);
 	if (fd < 0) {
@@ -165,6 +169,8 @@ static int commit_temp(FILE *f, char *tmp, const char *path, int ok)
 
 	if (fclose(f) != 0)
 		ok = 0;
+	if (tmp == NULL) /* a device or FIFO, written in place */
+		return ok ? 0 : -1;
 	if (ok && rename(tmp, path) != 0)
 		ok = 0;
 	if (!ok) {
@@ -311,7 +317,7 @@ int cli_simulate(int argc, char **argv)
 		cli_errorf("simulate: %s%s%s", out_path != NULL ? out_path : "", out_path != NULL ? ": " : "", err);
 		status = TSM_EXIT_DATA;
 	}
-	if (tmp_out != NULL && commit_temp(out, tmp_out, out_path, status == TSM_EXIT_OK) != 0 &&
+	if (out != stdout && commit_temp(out, tmp_out, out_path, status == TSM_EXIT_OK) != 0 &&
 	    status == TSM_EXIT_OK) {
 		cli_errorf("simulate: %s: %s", out_path, strerror(errno));
 		status = TSM_EXIT_DATA;
