@@ -26,7 +26,7 @@ typedef struct scratch {
 	double *x, *u, *lo;
 	uint64_t *ua, *uu;
 	detect_window *win;
-	double *wt, *wy;
+	double *wt, *wy, *wz;
 } scratch;
 
 static void scratch_free(scratch *s)
@@ -39,6 +39,7 @@ static void scratch_free(scratch *s)
 	free(s->win);
 	free(s->wt);
 	free(s->wy);
+	free(s->wz);
 }
 
 /* ---- formatting helpers for the explanation ------------------------------ */
@@ -160,12 +161,58 @@ static void levels(const detect_input *in, detect_result *r)
 	r->utilization = r->alloc_last > 0 ? (double)r->inuse_last / (double)r->alloc_last : 0.0;
 }
 
-/* Churn evidence: the held peak against the in-use of the recent part. */
-static void churn_stats(const detect_input *in, const detect_params *p, const double *x,
-                        detect_result *r)
+/* The typical past level of in-use: the median of the per-cycle maxima
+ * over the load cycles from the start up to the cycle of the held peak
+ * (cycles aligned to the first dump, only dumps before `until`).  A single
+ * burst sets the peak but not this level; a workload that ran at a higher
+ * level for cycles sets both.  *out = NaN when no dump qualifies.  Returns
+ * TSM_OK or TSM_NOMEM. */
+static tsm_status past_cycle_level(const detect_input *in, const double *x, double period,
+                                   double peak_x, double until, double *out)
+{
+	size_t i, m = 0;
+	double *mx, last_cycle, cur = -1, cyc = -1;
+
+	*out = NAN;
+	if (!(period > 0) || in->n == 0 || !(x[0] < until))
+		return TSM_OK;
+	last_cycle = floor((until - x[0]) / period);
+	if (isfinite(peak_x) && peak_x >= x[0] && floor((peak_x - x[0]) / period) < last_cycle)
+		last_cycle = floor((peak_x - x[0]) / period);
+	mx = malloc(in->n * sizeof *mx);     /* at most one maximum per dump */
+	if (mx == NULL)
+		return TSM_NOMEM;
+	for (i = 0; i < in->n && x[i] < until; i++) {
+		double c = floor((x[i] - x[0]) / period);
+
+		if (c > last_cycle)
+			break;
+		if (c != cyc) {                  /* x is non-decreasing */
+			if (cyc >= 0)
+				mx[m++] = cur;
+			cyc = c;
+			cur = -1;
+		}
+		if ((double)in->in_use[i] > cur)
+			cur = (double)in->in_use[i];
+	}
+	if (cyc >= 0)
+		mx[m++] = cur;
+	if (m > 0 && detect_median(mx, m, out) != TSM_OK)
+		*out = NAN;
+	free(mx);
+	return TSM_OK;
+}
+
+/* Churn evidence: the held peak and the typical past level against the
+ * in-use of the recent part (a thread-cached allocator's in-use may come
+ * back by up to its slack without any change in workload). */
+static tsm_status churn_stats(const detect_input *in, const detect_params *p, const double *x,
+                              detect_result *r)
 {
 	double chunk_bytes = (double)in->chunk_items * in->type_size;
 	double implied = (double)r->alloc_last - chunk_bytes;
+	double low;
 	size_t i, from;
 
 	r->peak_est = (double)r->model.peak_in_use;
@@ -176,6 +223,8 @@ static void churn_stats(const detect_input *in, const detect_params *p, const do
 		r->peak_x = r->model.last_new_chunk_index != MODEL_NO_INDEX
 		                    ? x[r->model.last_new_chunk_index] : NAN;
 	}
+	r->past_level = r->peak_est;
+	r->churn_cycle_ok = 1;
 	if (r->basis == DETECT_BASIS_SEQUENCE) {
 		size_t k = (size_t)ceil((double)in->n * p->churn_recent_frac);
 
@@ -187,21 +236,39 @@ static void churn_stats(const detect_input *in, const detect_params *p, const do
 		r->recent_from = x[from];
 	} else {
 		double span = x[in->n - 1] - x[0];
-		double w = p->churn_recent_hours * 3600.0;
+		double w = p->churn_recent_hours * 3600.0, period = p->cycle_hours * 3600.0;
 
 		if (w > span / 2)
 			w = span / 2;
 		r->recent_from = x[in->n - 1] - w;
 		for (from = in->n - 1; from > 0 && x[from - 1] >= r->recent_from; from--)
 			;
+		if (period > 0) {
+			/* A low period shorter than one load cycle may be the
+			 * trough of the cycle, not a change in workload. */
+			r->churn_cycle_ok = w >= period;
+			if (r->churn_cycle_ok) {
+				double lvl;
+
+				if (past_cycle_level(in, x, period, r->peak_x, r->recent_from,
+				                     &lvl) != TSM_OK)
+					return TSM_NOMEM;
+				if (isfinite(lvl) && lvl < r->past_level)
+					r->past_level = lvl;
+			}
+		}
 	}
 	r->recent_max = 0;
 	for (i = from; i < in->n; i++)
 		if (in->in_use[i] > r->recent_max)
 			r->recent_max = in->in_use[i];
-	r->churn_ratio = r->recent_max > 0 ? r->peak_est / (double)r->recent_max : HUGE_RATIO;
+	r->slack_bytes = p->churn_slack_frac * (double)in->slack_items * in->type_size;
+	low = (double)r->recent_max + r->slack_bytes;
+	r->churn_ratio = low > 0 ? r->past_level / low : HUGE_RATIO;
 	r->stranded_recent = r->alloc_last - r->recent_max;
-	r->churn_floor = fmax(p->churn_min_chunks * chunk_bytes, p->churn_min_bytes);
+	r->churn_floor = fmax(p->churn_min_chunks * chunk_bytes, p->churn_min_bytes) +
+	                 r->slack_bytes;
+	return TSM_OK;
 }
 
 /* Window width on the axis: >= window_samples dumps and >= window_hours,
@@ -232,6 +299,35 @@ static tsm_status window_width(const double *x, size_t n, const detect_params *p
 		w = 1.0;
 	*out = w;
 	return TSM_OK;
+}
+
+/* Growth over the last load cycle (time basis, span >= two cycles): the
+ * lowest in-use of the last cycle minus the lowest of the cycle before.
+ * Minima over whole cycles carry no trace of the cycle itself, so this is
+ * what the floor gained in the last cycle: a leak keeps gaining about its
+ * average rate (slope × cycle), a filled cache gains nothing. */
+static void cycle_gain(const detect_input *in, const detect_params *p, const double *x,
+                       detect_result *r)
+{
+	double period = p->cycle_hours * 3600.0, end = x[in->n - 1], last = INFINITY, prev = INFINITY;
+	size_t i;
+
+	r->cycle_gain_ok = 0;
+	r->cycle_gain = NAN;
+	if (r->basis == DETECT_BASIS_SEQUENCE || !(period > 0) || end - x[0] < 2 * period)
+		return;
+	for (i = in->n; i-- > 0 && x[i] >= end - 2 * period;) {
+		double v = (double)in->in_use[i];
+
+		if (x[i] > end - period)
+			last = fmin(last, v);
+		else
+			prev = fmin(prev, v);
+	}
+	if (isfinite(last) && isfinite(prev)) {
+		r->cycle_gain = last - prev;
+		r->cycle_gain_ok = 1;
+	}
 }
 
 /* The floor trend: window minima of the (rolling-min) in-use, then the
@@ -274,7 +370,8 @@ static tsm_status floor_trend(const detect_input *in, const detect_params *p, sc
 	s->win = malloc(cap * sizeof *s->win);
 	s->wt = malloc(cap * sizeof *s->wt);
 	s->wy = malloc(cap * sizeof *s->wy);
-	if (s->win == NULL || s->wt == NULL || s->wy == NULL)
+	s->wz = malloc(cap * sizeof *s->wz);
+	if (s->win == NULL || s->wt == NULL || s->wy == NULL || s->wz == NULL)
 		return TSM_NOMEM;
 	rc = detect_window_minmax(s->x, y, n, w, s->win, cap, &nw);
 	if (rc != TSM_OK || nw == 0)
@@ -302,6 +399,23 @@ static tsm_status floor_trend(const detect_input *in, const detect_params *p, sc
 		return TSM_OK;
 	r->floor_first = s->wy[0];
 	r->floor_last = s->wy[k - 1];
+	/* The largest persistent step: over the window boundaries i, how far
+	 * the lowest floor from i on lies above the highest floor before i
+	 * (a level shift puts its whole rise there; a steady rise, a load
+	 * cycle or noise put little). */
+	r->floor_jump = 0;
+	{
+		double *suf = s->wz, pre = s->wy[0];
+
+		suf[k - 1] = s->wy[k - 1];
+		for (i = k - 1; i > 0; i--)
+			suf[i - 1] = fmin(s->wy[i - 1], suf[i]);
+		for (i = 1; i < k; i++) {
+			if (suf[i] - pre > r->floor_jump)
+				r->floor_jump = suf[i] - pre;
+			pre = fmax(pre, s->wy[i]);
+		}
+	}
 	r->alloc_growth = r->alloc_last - r->alloc_first;
 	if ((double)k < p->min_windows || k < 3)
 		return TSM_OK;
@@ -328,6 +442,15 @@ static tsm_status floor_trend(const detect_input *in, const detect_params *p, sc
 		r->saturating = sat.saturating;
 		r->last_flat = sat.last_flat;
 	}
+	/* Halves of a floor that still carries the load cycle (its rolling
+	 * minimum is narrower than a cycle: spans under min_windows cycles)
+	 * can look decelerating by the phase alone: when whole cycles can be
+	 * compared, a floor that gained at least saturation_ratio × its
+	 * average rise per cycle over the last cycle lag is not levelling off. */
+	cycle_gain(in, p, s->x, r);
+	if (r->saturating && r->cycle_gain_ok && r->floor_width < p->cycle_hours * 3600.0 &&
+	    r->cycle_gain >= p->saturation_ratio * r->slope * p->cycle_hours * 3600.0)
+		r->saturating = 0;
 	/* since: the last window whose floor was still at the starting level */
 	r->since = s->wt[0];
 	for (i = 0; i < k; i++)
@@ -358,24 +481,29 @@ static void say_insufficient(const detect_input *in, const detect_params *p, det
 	        why, u, a, 100.0 * r->utilization, st);
 }
 
+static double strong_ratio(const detect_result *r)
+{
+	double low = (double)r->inuse_last + r->slack_bytes;
+
+	return low > 0 ? (double)r->alloc_last / low : HUGE_RATIO;
+}
+
 static int churn_strong(const detect_result *r, const detect_params *p)
 {
-	double ratio = r->inuse_last > 0 ? (double)r->alloc_last / (double)r->inuse_last : HUGE_RATIO;
-
-	return r->alloc_last > 0 && ratio >= p->churn_ratio_strong &&
+	return r->alloc_last > 0 && strong_ratio(r) >= p->churn_ratio_strong &&
 	       (double)r->stranded >= r->churn_floor;
 }
 
 static int churn_timed(const detect_result *r, const detect_params *p)
 {
-	return r->alloc_last > 0 && r->churn_ratio >= p->churn_ratio &&
+	return r->alloc_last > 0 && r->churn_cycle_ok && r->churn_ratio >= p->churn_ratio &&
 	       (double)r->stranded_recent >= r->churn_floor &&
 	       !(r->peak_x >= r->recent_from);
 }
 
 static void say_churn(detect_result *r, const detect_params *p, int strong)
 {
-	char a[32], pk[32], rm[32], st[32], when[48];
+	char a[32], pk[32], rm[32], st[32], lv[32], when[48];
 	double ratio;
 
 	fmt_bytes(a, sizeof a, (double)r->alloc_last);
@@ -385,35 +513,57 @@ static void say_churn(detect_result *r, const detect_params *p, int strong)
 	r->verdict = DETECT_V_CHURN;
 	r->since = r->peak_x;
 	if (strong) {
-		ratio = r->inuse_last > 0 ? (double)r->alloc_last / (double)r->inuse_last : HUGE_RATIO;
+		ratio = strong_ratio(r);
 		fmt_bytes(rm, sizeof rm, (double)r->inuse_last);
 		r->confidence = 0.6 + 0.25 * clamp01(log10(ratio / p->churn_ratio_strong) / 2.0);
 		explain(r, "allocated holds %s from a past peak of at least %s in use%s%s, but only %s is "
-		        "in use at the last dump (%s%.0fx): %s stranded by a change in workload, on too "
-		        "few dumps for a trend.",
+		        "in use at the last dump (%s%.0fx%s): %s stranded by a change in workload, %s.",
 		        a, pk, isfinite(r->peak_x) ? " reached by " : "", isfinite(r->peak_x) ? when : "",
-		        rm, ratio >= HUGE_RATIO ? ">" : "", ratio >= HUGE_RATIO ? 1e6 : ratio, st);
+		        rm, ratio >= HUGE_RATIO ? ">" : "", ratio >= HUGE_RATIO ? 1e6 : ratio,
+		        r->slack_bytes > 0 ? ", counting the thread-cache slack as in use" : "", st,
+		        strong == 1 ? "on too few dumps for a trend"
+		                    : "by a margin no load cycle explains (the low period is shorter than "
+		                      "one cycle)");
 		return;
 	}
 	fmt_bytes(rm, sizeof rm, (double)r->recent_max);
+	fmt_bytes(lv, sizeof lv, r->past_level);
 	ratio = r->churn_ratio;
 	r->confidence = 0.7 + 0.25 * clamp01(log10(ratio / p->churn_ratio) / log10(10.0));
-	explain(r, "allocated holds %s from a %speak of %s in use at %s, but in-use has stayed at or "
-	        "below %s since (peak %.1fx recent): %s stranded by a change in workload.",
-	        a, r->peak_implied ? "sampled-between-dumps " : "", pk, when, rm,
-	        ratio >= HUGE_RATIO ? 1e6 : ratio, st);
+	explain(r, "allocated holds %s from a %speak of %s in use at %s; in-use typically reached %s "
+	        "per load cycle before, but has stayed at or below %s since (%.1fx lower%s): %s "
+	        "stranded by a change in workload.",
+	        a, r->peak_implied ? "sampled-between-dumps " : "", pk, when, lv, rm,
+	        ratio >= HUGE_RATIO ? 1e6 : ratio,
+	        r->slack_bytes > 0 ? ", counting the thread-cache slack as in use" : "", st);
 }
 
-/* Leak: significant rising floor, lower CI > 0, effect above the floor,
- * allocated follows, not saturating. */
+/* The floor rises: Mann-Kendall significant upward and the lower bound
+ * of Sen's confidence interval above 0. */
+static int floor_rising(const detect_params *p, const detect_result *r)
+{
+	return r->trend_ok && r->mk_z > 0 && r->mk_p < p->alpha && r->slope_lo > 0;
+}
+
+/* The rise is spread over the span: no single persistent step (floor_jump)
+ * carries more than leak_step_share of the trend's rise.  One step is a
+ * level shift (load moved up once); a leak rises steadily or in a
+ * sequence of bursts. */
+static int floor_spread(const detect_params *p, const detect_result *r)
+{
+	return r->floor_jump <= p->leak_step_share * r->floor_rise;
+}
+
+/* Leak: significant rising floor, effect above the floor, spread over the
+ * span, allocated follows, not saturating. */
 static int leak_rules(const detect_input *in, const detect_params *p, const detect_result *r,
                       int *follows)
 {
 	double chunk_bytes = (double)in->chunk_items * in->type_size;
 
 	*follows = (double)r->alloc_growth >= p->leak_follow_frac * r->floor_rise - chunk_bytes;
-	return r->trend_ok && r->mk_z > 0 && r->mk_p < p->alpha && r->slope_lo > 0 &&
-	       r->floor_rise > r->effect_floor && *follows && !r->saturating;
+	return floor_rising(p, r) && r->floor_rise > r->effect_floor && floor_spread(p, r) &&
+	       *follows && !r->saturating;
 }
 
 static void decide(const detect_input *in, const detect_params *p, detect_result *r)
@@ -446,7 +596,11 @@ static void decide(const detect_input *in, const detect_params *p, detect_result
 		say_churn(r, p, 0);
 		return;
 	}
-	rising = r->trend_ok && r->mk_z > 0 && r->mk_p < p->alpha && r->slope_lo > 0;
+	if (!r->churn_cycle_ok && churn_strong(r, p)) {
+		say_churn(r, p, 2);
+		return;
+	}
+	rising = floor_rising(p, r);
 	if (rising && r->saturating && !r->last_flat) {
 		r->verdict = DETECT_V_WARMING;
 		r->bytes_per_day = r->slope * (r->basis == DETECT_BASIS_SEQUENCE ? 1000.0 : 86400.0);
@@ -465,7 +619,15 @@ static void decide(const detect_input *in, const detect_params *p, detect_result
 	if (rising && r->saturating)
 		explain(r, "the in-use floor rose (+%s) and has levelled off; allocated %s, in use %s: a "
 		        "filled cache or pool at its plateau.", rise, a, u);
-	else if (rising && r->floor_rise > r->effect_floor && !follows)
+	else if (rising && r->floor_rise > r->effect_floor && !floor_spread(p, r)) {
+		char jump[32];
+
+		fmt_bytes(jump, sizeof jump, r->floor_jump);
+		explain(r, "the in-use floor moved up mostly in one step (everything after it at least %s "
+		        "above everything before, more than %.0f %% of the +%s rise): a level shift, not a "
+		        "steady rise; allocated %s, in use %s.",
+		        jump, 100.0 * p->leak_step_share, rise, a, u);
+	} else if (rising && r->floor_rise > r->effect_floor && !follows)
 		explain(r, "the in-use floor rises %s but allocated grew only %s: the rise reuses free "
 		        "memory already held (%s allocated, %s in use), not a leak yet; watch it.",
 		        rate, grow, a, u);
@@ -474,7 +636,7 @@ static void decide(const detect_input *in, const detect_params *p, detect_result
 		        "in use %s: stationary within noise.", rise, ef, a, u);
 	else if (r->trend_ok && r->mk_p < p->alpha && r->mk_z > 0)
 		explain(r, "the in-use floor moved up (p %.2g) but the confidence interval of its slope "
-		        "includes 0: a level shift, not a steady rise; allocated %s, in use %s.",
+		        "lies below 0: not a steady rise; allocated %s, in use %s.",
 		        r->mk_p, a, u);
 	else if (r->trend_ok)
 		explain(r, "no significant trend in the in-use floor (p %.2g over %zu windows); allocated "
@@ -550,7 +712,9 @@ tsm_status detect_classify(const detect_input *in, const detect_params *p,
 	                       p->leak_effect_frac * (double)r->alloc_last);
 	r->effect_floor = fmax(r->effect_floor,
 	                       p->leak_slack_frac * (double)in->slack_items * in->type_size);
-	churn_stats(in, p, s.x, r);
+	rc = churn_stats(in, p, s.x, r);
+	if (rc != TSM_OK)
+		goto out;
 
 	if (!any_alloc && !any_use) {
 		r->verdict = DETECT_V_IDLE;
@@ -573,7 +737,7 @@ tsm_status detect_classify(const detect_input *in, const detect_params *p,
 	if ((double)n < p->min_dumps ||
 	    (r->basis != DETECT_BASIS_SEQUENCE && r->span_hours < p->min_span_hours)) {
 		if (churn_strong(r, p))
-			say_churn(r, p, 1);
+			say_churn(r, p, 1);  /* few dumps: no cycle rule to apply */
 		else
 			say_insufficient(in, p, r);
 		goto out;

@@ -61,6 +61,13 @@ typedef struct detect_params {
 	                            * (threads × high watermark items) (1) */
 	double leak_follow_frac;   /* allocated growth >= this × floor rise,
 	                            * less one chunk ("allocated follows") (0.5) */
+	double leak_step_share;    /* the largest persistent step of the floor
+	                            * (floor_jump) is at most this share of the
+	                            * trend's rise: a steady rise or a sequence
+	                            * of steps, not one level shift (0.5) */
+	double cycle_hours;        /* period of the load cycle (24): churn's low
+	                            * period must cover one; its past level is
+	                            * the median of the per-cycle maxima */
 	double saturation_ratio;   /* late/early floor slope <= this = saturating (0.5) */
 	double churn_ratio;        /* held peak / recent in-use (1.5) */
 	double churn_ratio_strong; /* allocated / in-use, enough on few dumps (10) */
@@ -69,6 +76,9 @@ typedef struct detect_params {
 	double churn_recent_hours; /* "recent" window of the churn test, capped at
 	                            * half the span (24) */
 	double churn_recent_frac;  /* recent share of dumps without times (0.25) */
+	double churn_slack_frac;   /* stranded must exceed the floor plus this
+	                            * share of the thread-cache slack; the slack
+	                            * is added to in-use in the ratios (1) */
 } detect_params;
 
 /* Fill *p with the defaults above. */
@@ -147,9 +157,16 @@ typedef struct detect_result {
 	double frac_pos;           /* share of positive pairwise slopes */
 	double floor_first, floor_last; /* first / last window floor, bytes */
 	double floor_rise;         /* slope × the whole span (x_last − x_first) */
+	double floor_jump;         /* largest persistent step: max over window
+	                            * boundaries of (lowest floor after − highest
+	                            * floor before), >= 0 */
 	double effect_floor;       /* max(chunks·C·size, frac·alloc_last, slack) */
 	int64_t alloc_growth;      /* alloc_last − alloc_first */
-	int saturating, last_flat; /* detect_saturation_test on the floor */
+	int saturating, last_flat; /* saturation: cycle_gain when known, else
+	                            * detect_saturation_test on the floor */
+	int cycle_gain_ok;         /* span >= two load cycles (time basis) */
+	double cycle_gain;         /* min in-use over the last cycle − min over
+	                            * the cycle before, bytes; NaN if not ok */
 	double since;              /* leak: where the floor left its start level;
 	                            * churn: time of the held peak; NaN else */
 	double bytes_per_day;      /* forecast: floor slope per day for leak and
@@ -160,9 +177,16 @@ typedef struct detect_result {
 	double peak_x;             /* when (observed peak, or last new chunk) */
 	double recent_from;        /* start of the recent part on the axis */
 	int64_t recent_max;        /* max in-use over the recent part */
-	double churn_ratio;        /* peak_est / recent_max (inf as 1e308) */
+	double past_level;         /* median of the per-cycle in-use maxima from
+	                            * the start to the peak's cycle (time basis,
+	                            * low period >= one cycle); else peak_est */
+	int churn_cycle_ok;        /* 1: the recent part covers a load cycle (or
+	                            * times are unknown): the timed test applies */
+	double churn_ratio;        /* past_level / (recent_max + slack), inf as 1e308 */
 	int64_t stranded_recent;   /* alloc_last − recent_max */
-	double churn_floor;        /* max(chunks·C·size, churn_min_bytes) */
+	double churn_floor;        /* max(chunks·C·size, churn_min_bytes)
+	                            * + churn_slack_frac × slack bytes */
+	double slack_bytes;        /* churn_slack_frac × slack_items × type_size */
 } detect_result;
 
 /* Classify one series.  Points are used in the given order (snapshot

@@ -49,12 +49,16 @@ static const param_def PARAMS[] = {
 	 "leak: floor rise must exceed this share of the thread-cache slack"},
 	{"leak_follow_frac", offsetof(detect_params, leak_follow_frac), 0.5, 0, 10, 0,
 	 "leak: allocated grows by this share of the floor rise, less a chunk"},
+	{"leak_step_share", offsetof(detect_params, leak_step_share), 0.5, 1e-6, 1, 0,
+	 "leak: one persistent floor step carries at most this share of rise"},
+	{"cycle_hours", offsetof(detect_params, cycle_hours), 24, 0, 1e4, 0,
+	 "load cycle, hours: churn stays low >= 1 cycle; saturation (0: none)"},
 	{"saturation_ratio", offsetof(detect_params, saturation_ratio), 0.5, 1e-6, 1, 0,
-	 "late/early floor slope at or below this: saturating growth"},
+	 "late/early floor slope (or last-cycle gain) <= this: saturating"},
 	{"churn_ratio", offsetof(detect_params, churn_ratio), 1.5, 1, 1e12, 0,
-	 "churn: held peak / recent in-use at least this"},
+	 "churn: past per-cycle peak / recent in-use (+slack) at least this"},
 	{"churn_ratio_strong", offsetof(detect_params, churn_ratio_strong), 10, 1, 1e12, 0,
-	 "churn on few dumps: allocated/in-use at the last dump at least this"},
+	 "churn, few dumps or short low: allocated/(in-use+slack) >= this"},
 	{"churn_min_bytes", offsetof(detect_params, churn_min_bytes), 10 * MIB, 0, 1e18, 1,
 	 "churn: stranded at least this many bytes (K/M/G suffixes)"},
 	{"churn_min_chunks", offsetof(detect_params, churn_min_chunks), 2, 0, 1e9, 0,
@@ -63,6 +67,8 @@ static const param_def PARAMS[] = {
 	 "churn: in-use stays low for this many recent hours (<= half span)"},
 	{"churn_recent_frac", offsetof(detect_params, churn_recent_frac), 0.25, 0, 1, 0,
 	 "churn without times: recent part as a share of the dumps"},
+	{"churn_slack_frac", offsetof(detect_params, churn_slack_frac), 1, 0, 100, 0,
+	 "churn: stranded must also exceed this share of the thread slack"},
 };
 
 #define NPARAMS (sizeof PARAMS / sizeof PARAMS[0])

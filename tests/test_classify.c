@@ -103,9 +103,10 @@ static void show(const char *what, const detect_result *r)
 {
 	if (getenv("TSMEM_TEST_VERBOSE") != NULL)
 		fprintf(stderr, "%-18s %-17s conf %.2f win %zu z %.2f p %.3g lo %.3g rise %.0f ef %.0f "
-		        "sat %d flat %d ratio %.2f\n  %s\n", what, detect_verdict_name(r->verdict),
-		        r->confidence, r->windows, r->mk_z, r->mk_p, r->slope_lo, r->floor_rise,
-		        r->effect_floor, r->saturating, r->last_flat, r->churn_ratio, r->explanation);
+		        "end-start %.0f jump %.0f sat %d flat %d ratio %.2f\n  %s\n", what,
+		        detect_verdict_name(r->verdict), r->confidence, r->windows, r->mk_z, r->mk_p,
+		        r->slope_lo, r->floor_rise, r->effect_floor, r->floor_last - r->floor_first,
+		        r->floor_jump, r->saturating, r->last_flat, r->churn_ratio, r->explanation);
 }
 
 /* ---- shapes (in-use items) ------------------------------------------------ */
@@ -142,6 +143,14 @@ static double sh_shift_late(double t, double days)
 static double sh_stepup(double t, double days)
 {
 	return (t < days * DAY * 0.5 ? 60.0 : 200.0) * (1.0 + 0.1 * sin(2.0 * M_PI * t / DAY));
+}
+
+/* A leak under a strong daily cycle whose last day starts in a deep
+ * trough: over 3 days the floor's halves are set by the cycle's phase. */
+static double sh_leak_cycle(double t, double days)
+{
+	(void)days;
+	return 2000.0 * (1.0 + 0.6 * sin(2.0 * M_PI * (t / DAY - 0.3))) + 400.0 * t / DAY;
 }
 
 static double sh_fill(double t, double days)
@@ -230,6 +239,7 @@ static void test_leak_and_plateau(void)
 	/* plain window minima (no rolling floor) still see both correctly */
 	q = p;
 	q.floor_hours = 0;
+	show("leak-plain-minima", (r = run(&s, &q, 1), &r));
 	CHECK_STR(verdict_of(&s, &q), "leak");
 	CHECK_STR(verdict_of(&d, &q), "plateau");
 
@@ -255,6 +265,7 @@ static void test_leak_and_plateau(void)
 	q.max_windows = 10;
 	CHECK_STR(verdict_of(&s, &q), "plateau");
 	q.alpha = 0.05;
+	show("leak-10-windows", (r = run(&s, &q, 1), &r));
 	CHECK_STR(verdict_of(&s, &q), "leak");
 	q = p;
 	q.min_dumps = 5000;
@@ -306,8 +317,14 @@ static void test_churn(void)
 	r = run(&late, &p, 1);
 	show("churn-late", &r);
 	CHECK(r.verdict != DETECT_V_CHURN && r.verdict != DETECT_V_LEAK);
+	/* a 6 h low period is shorter than the 24 h load cycle: it may be
+	 * the cycle's trough, so no churn until the cycle is shortened too */
 	q = p;
 	q.churn_recent_hours = 6;
+	CHECK(strcmp(verdict_of(&late, &q), "churn") != 0);
+	q.cycle_hours = 6;
+	CHECK_STR(verdict_of(&late, &q), "churn");
+	q.cycle_hours = 0;
 	CHECK_STR(verdict_of(&late, &q), "churn");
 	/* without times: the last quarter of the dumps is "recent" */
 	r = run(&late, &p, 0);
@@ -333,16 +350,46 @@ static void test_fill(void)
 	r = run(&s, &p, 1);
 	show("fill-7d", &r);
 	CHECK(r.verdict == DETECT_V_PLATEAU || r.verdict == DETECT_V_WARMING);
-	r = run(&w, &p, 1);
+	/* 2.5 days of a fill with a 1-day time constant: under a 24 h load
+	 * cycle the floor still gained a full cycle's worth one cycle before
+	 * the end (not yet levelled off at cycle resolution); on a load
+	 * without a cycle the halves show the deceleration */
+	q = p;
+	q.cycle_hours = 0;
+	r = run(&w, &q, 1);
 	show("fill-2.5d", &r);
 	CHECK(r.verdict == DETECT_V_PLATEAU || r.verdict == DETECT_V_WARMING);
 	CHECK(r.saturating);
 	/* without the saturation guard the same fill would read as a leak */
-	q = p;
 	q.saturation_ratio = 1e-6;
 	CHECK_STR(verdict_of(&w, &q), "leak");
 	drop(&s);
 	drop(&w);
+}
+
+/* Over 3.25 days the floor (a rolling minimum narrower than the cycle)
+ * still carries the daily cycle, and its halves look decelerating; whole
+ * cycles show the floor still gaining: a leak.  Without a load cycle
+ * (cycle_hours 0) only the halves are compared and it reads as a fill. */
+static void test_cycle_gain(void)
+{
+	detect_params p, q;
+	series s = make(sh_leak_cycle, 3.25, 300, 0.03, 4096, 128);
+	detect_result r;
+
+	detect_params_default(&p);
+	r = run(&s, &p, 1);
+	show("leak-cycle", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "leak");
+	CHECK(r.cycle_gain_ok && r.cycle_gain > 0);
+	CHECK(r.floor_width < p.cycle_hours * 3600.0);
+	q = p;
+	q.cycle_hours = 0;
+	r = run(&s, &q, 1);
+	show("leak-cycle-nocyc", &r);
+	CHECK(r.verdict == DETECT_V_PLATEAU || r.verdict == DETECT_V_WARMING);
+	CHECK(r.saturating && !r.cycle_gain_ok);
+	drop(&s);
 }
 
 static void test_level_shift(void)
@@ -479,6 +526,7 @@ int main(void)
 	test_leak_and_plateau();
 	test_churn();
 	test_fill();
+	test_cycle_gain();
 	test_level_shift();
 	test_follow();
 	test_small_cases();
