@@ -17,8 +17,8 @@ PKGS    := libpcre2-8 sqlite3 libcjson zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?=
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS  += $(PKG_LIBS) -lm $(EXTRA_LDLIBS)
+CFLAGS  += -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(WARN) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm -pthread $(EXTRA_LDLIBS)
 
 BUILD   ?= build
 LIBDIRS := common parser db model detect report sim

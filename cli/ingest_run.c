@@ -1,6 +1,9 @@
 /* ingest_run.c — drive an ingest: inputs → parser → db, with diagnostics
  * on stderr (the first few of each kind, then a count), the summary line,
  * --follow (tail -F semantics) and the dry-run used by `inspect`.
+ *
+ * An ingest parses in a worker thread (cli/pipe.h) while this thread reads
+ * the input and does all the SQLite work; see `struct chain` below.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,6 +19,7 @@
 
 #include "cli.h"
 #include "ingest_run.h"
+#include "pipe.h"
 #include "progress.h"
 
 #define READ_CHUNK (256 * 1024)
@@ -332,9 +336,21 @@ static void print_inspect(run *r, const parser_stats *st, const timeline_opts *t
 
 /* The parser shared by the files of one stream (a rotated set, several
  * files, or a followed file across rotations): lifetimes continue from one
- * file into the next.  `inspect` gives every file its own parser. */
+ * file into the next.  `inspect` gives every file its own parser.
+ *
+ * An ingest runs the parser in a worker thread (cli/pipe.h) so that it
+ * overlaps the SQLite work: the main thread reads the input, submits each
+ * chunk, and handles the parser's records with the callbacks above, in the
+ * parser's order; every db call and every message stays in this thread.
+ * Reading the next chunk overlaps the parse of the previous one (two
+ * buffers).  Every step that must see all records so far (end of input,
+ * --follow's flush and commit, a read error, the end of a file) first
+ * waits for all submitted commands.  `inspect` calls the parser directly. */
 typedef struct chain {
-	parser *p;
+	parser *p;               /* inspect: the parser, callbacks direct */
+	parse_pipe *pp;          /* ingest: the parser in its thread */
+	tsm_status status;       /* first non-OK status of a parser call, sticky */
+	uint64_t dumps;          /* parser's dump count after the last call done */
 	run r;
 	int last_file;           /* this is the last FILE argument */
 	int64_t cont_id;         /* lifetime row of the previous file's last dump */
@@ -345,8 +361,14 @@ static int chain_parser(chain *ch, char *err)
 {
 	parser_callbacks cb;
 
-	if (ch->p != NULL)
+	if (ch->p != NULL || ch->pp != NULL)
 		return 0;
+	ch->status = TSM_OK;
+	ch->dumps = 0;
+	if (!ch->r.cfg->dry_run) {
+		ch->pp = pipe_start(err);
+		return ch->pp != NULL ? 0 : -1;
+	}
 	memset(&cb, 0, sizeof cb);
 	cb.ctx = &ch->r;
 	cb.on_dump = cb_dump;
@@ -358,14 +380,97 @@ static int chain_parser(chain *ch, char *err)
 	return ch->p != NULL ? 0 : -1;
 }
 
+static void chain_free(chain *ch)
+{
+	pipe_free(ch->pp);
+	ch->pp = NULL;
+	parser_free(ch->p);
+	ch->p = NULL;
+}
+
+/* Handle the worker's records until at most `keep` commands are
+ * outstanding.  A callback that fails stops the parser, as it would stop a
+ * direct one.  Returns ch->status. */
+static tsm_status drain(chain *ch, int keep)
+{
+	pipe_event ev;
+	int stop;
+
+	if (ch->pp == NULL)
+		return ch->status;
+	while (pipe_outstanding(ch->pp) > keep && pipe_next(ch->pp, &ev) == 0) {
+		switch (ev.kind) {
+		case PIPE_EV_DUMP:
+			stop = cb_dump(&ch->r, ev.dump);
+			break;
+		case PIPE_EV_RESOURCE:
+			stop = cb_resource(&ch->r, ev.resource);
+			break;
+		case PIPE_EV_ANCHOR:
+			stop = cb_anchor(&ch->r, ev.anchor);
+			break;
+		case PIPE_EV_MARKER:
+			stop = cb_marker(&ch->r, ev.marker);
+			break;
+		case PIPE_EV_DIAG:
+			stop = cb_diag(&ch->r, ev.diag);
+			break;
+		default:
+			stop = 0;
+			ch->dumps = ev.dumps;
+			if (ev.status != TSM_OK && ch->status == TSM_OK)
+				ch->status = ev.status;
+			break;
+		}
+		if (stop) {
+			pipe_abort(ch->pp);
+			ch->status = TSM_ABORT;
+		}
+	}
+	return ch->status;
+}
+
+/* Feed a chunk.  Threaded: returns once the previous chunk is parsed and
+ * its records handled, so that its buffer can be read into again. */
+static tsm_status chain_feed(chain *ch, const char *buf, size_t n)
+{
+	if (ch->pp == NULL) {
+		tsm_status st = parser_feed(ch->p, buf, n);
+		ch->dumps = parser_get_stats(ch->p)->dumps;
+		return st;
+	}
+	if (ch->status == TSM_OK && pipe_submit(ch->pp, PIPE_FEED, buf, n) != 0)
+		ch->status = TSM_ERR;
+	return drain(ch, 1);
+}
+
+/* Flush, start a new stream or finish, with every record handled. */
+static tsm_status chain_call(chain *ch, pipe_cmd cmd)
+{
+	if (ch->pp == NULL) {
+		switch (cmd) {
+		case PIPE_FLUSH:
+			return parser_flush(ch->p);
+		case PIPE_NEW_STREAM:
+			return parser_new_stream(ch->p);
+		default:
+			return parser_finish(ch->p);
+		}
+	}
+	if (drain(ch, 0) != TSM_OK)
+		return ch->status;
+	if (pipe_submit(ch->pp, cmd, NULL, 0) != 0)
+		ch->status = TSM_ERR;
+	return drain(ch, 0);
+}
+
 /* Ingest (or inspect) one input.  Returns an exit status. */
 static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot, const char *host, chain *ch)
 {
 	run *r = &ch->r;
-	parser *p;
 	gzFile gz = NULL;
-	char *buf = NULL, ident[DB_IDENTITY_MAX];
-	int is_stdin = strcmp(path, "-") == 0, rc = TSM_EXIT_OK, first = 1, rotated = 0, end_rc;
+	char *bufs = NULL, *buf, ident[DB_IDENTITY_MAX];
+	int is_stdin = strcmp(path, "-") == 0, rc = TSM_EXIT_OK, first = 1, rotated = 0, end_rc, cur = 0;
 	struct stat sb;
 	timeline_opts to;
 	db_ingest_opts io;
@@ -404,10 +509,10 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 		cli_errorf("%s", r->err);
 		return TSM_EXIT_DATA;
 	}
-	p = ch->p;
 	gz = is_stdin ? gzdopen(dup(0), "rb") : gzopen(path, "rb");
-	buf = malloc(READ_CHUNK);
-	if (gz == NULL || buf == NULL) {
+	/* two buffers: one is read into while the worker parses the other */
+	bufs = malloc(2 * (size_t)READ_CHUNK);
+	if (gz == NULL || bufs == NULL) {
 		cli_errorf("%s: cannot open: %s", r->file, errno ? strerror(errno) : "out of memory");
 		rc = TSM_EXIT_DATA;
 		goto out;
@@ -415,10 +520,14 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 	gzbuffer(gz, READ_CHUNK);
 	cli_progress_begin(&pg, r->file, cli_progress_input_size(path), !cfg->quiet && !cfg->dry_run);
 	for (;;) {
-		int n = gzread(gz, buf, READ_CHUNK);
+		int n;
+
+		buf = bufs + (size_t)cur * READ_CHUNK;
+		n = gzread(gz, buf, READ_CHUNK);
 		if (n < 0) {
 			int e;
 			const char *m = gzerror(gz, &e);
+			drain(ch, 0); /* the records read before come first */
 			cli_diagf(r->file, 0, "error", "read error: %s", e == Z_ERRNO ? strerror(errno) : m);
 			rc = TSM_EXIT_DATA;
 			break;
@@ -449,16 +558,19 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 		if (n > 0) {
 			idle = 0;
 			consumed += n;
-			if (parser_feed(p, buf, (size_t)n) != TSM_OK)
+			if (chain_feed(ch, buf, (size_t)n) != TSM_OK)
 				break;
-			cli_progress_update(&pg, (uint64_t)consumed, (int64_t)gzoffset(gz), parser_get_stats(p)->dumps);
+			cur ^= 1;
+			cli_progress_update(&pg, (uint64_t)consumed, (int64_t)gzoffset(gz), ch->dumps);
 			continue;
 		}
+		if (drain(ch, 0) != TSM_OK) /* every record of the input so far */
+			break;
 		cli_progress_end(&pg); /* end of input (--follow: caught up) */
 		if (!cfg->follow || is_stdin || stop_requested)
 			break;
 		/* --follow: flush what is complete, wait, check for rotation */
-		if (parser_flush(p) != TSM_OK)
+		if (chain_call(ch, PIPE_FLUSH) != TSM_OK)
 			break;
 		if (r->in != NULL && db_ingest_commit(r->in, r->err) != TSM_OK) {
 			r->failed = 1;
@@ -478,9 +590,9 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 	/* Dumps still held by the parser belong to this file unless the stream
 	 * continues in another one. */
 	if ((ch->last_file || cfg->dry_run) && !rotated)
-		end_rc = parser_finish(p) == TSM_OK;
+		end_rc = chain_call(ch, PIPE_FINISH) == TSM_OK;
 	else
-		end_rc = parser_new_stream(p) == TSM_OK;
+		end_rc = chain_call(ch, PIPE_NEW_STREAM) == TSM_OK;
 	if (!end_rc && !r->failed)
 		r->failed = 1;
 	if (r->failed) {
@@ -489,7 +601,7 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 		goto out;
 	}
 	if (cfg->dry_run) {
-		print_inspect(r, parser_get_stats(p), &to);
+		print_inspect(r, parser_get_stats(ch->p), &to);
 	} else if (r->in != NULL) {
 		const db_ingest_stats *ds;
 		if (!is_stdin && stat(path, &sb) == 0)
@@ -517,12 +629,13 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 	tot->bytes += (uint64_t)consumed;
 	tot->warnings += r->warnings;
 out:
+	drain(ch, 0); /* nothing is outstanding here; kept for safety */
 	cli_progress_end(&pg);
 	db_ingest_free(r->in);
 	r->in = NULL;
 	if (gz != NULL)
 		gzclose(gz);
-	free(buf);
+	free(bufs);
 	if (rc == TSM_EXIT_OK && rotated && !stop_requested) {
 		/* rotation: follow the new file from its start, same stream */
 		return one_input(cfg, d, path, tot, host, ch);
@@ -565,6 +678,14 @@ int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 		files = stdin_arg;
 	}
 	if (!cfg->dry_run) {
+		/* The parser thread never calls SQLite and the connection is used by
+		 * this thread only: no per-connection mutex, no memory statistics
+		 * (whose mutex every sqlite3_malloc/free would take).  glibc locks
+		 * with atomic instructions once a second thread exists; these two
+		 * settings keep that cost off the per-row path.  Ignored (MISUSE)
+		 * when SQLite is already initialized. */
+		(void)sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+		(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 		d = db_open(cfg->db_path, 0, cfg->busy_ms, err);
 		if (d == NULL) {
 			cli_errorf("%s: %s", cfg->db_path, err);
@@ -591,16 +712,13 @@ int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 		int r;
 		ch.last_file = i == nfiles - 1;
 		r = one_input(cfg, d, rf[i].path, &tot, host, &ch);
-		if (cfg->dry_run) {
-			/* inspect describes every file on its own */
-			parser_free(ch.p);
-			ch.p = NULL;
-		}
+		if (cfg->dry_run) /* inspect describes every file on its own */
+			chain_free(&ch);
 		if (r != TSM_EXIT_OK)
 			rc = r;
 	}
 	free(rf);
-	parser_free(ch.p);
+	chain_free(&ch);
 	free(ch.r.tl);
 	free(ch.r.an);
 	free(ch.r.lt);

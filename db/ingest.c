@@ -5,7 +5,8 @@
  * from timeline_assign() at the end.
  *
  * The per-row path is bind, step, reset on one prepared statement, with
- * allocator ids from an in-memory hash: no SELECT and no allocation per row.
+ * allocator ids from an in-memory hash (checked first at the slot the same
+ * row index used in the previous dump): no SELECT and no allocation per row.
  * Receives parser_* records from cli/; never parses, prints or exits.
  */
 #include <stdio.h>
@@ -106,6 +107,14 @@ struct db_ingest {
 	/* allocator cache */
 	alloc_slot *slots;
 	size_t nslots, nused;
+	/* the slot found for each row index of the earlier dumps: a dump
+	 * usually lists the rows of the one before in the same order, so the
+	 * slot is checked first (name and type size compared, no hash) */
+	uint32_t row_slot[PARSER_MAX_ROWS];
+	size_t nrow_slot;          /* entries set so far */
+	/* what the sample statement has bound in ?5 and ?6: a value, -1 for
+	 * NULL, INT64_MIN before the first row (bindings survive a reset) */
+	int64_t bound5, bound6;
 	/* lifetimes by parser index */
 	lt_state *lts;
 	size_t nlts;
@@ -265,7 +274,8 @@ static int slots_grow(db_ingest *in)
 
 /* Find or create the allocator row; a miss costs a SELECT (and an INSERT
  * the first time the database sees the allocator). */
-static tsm_status alloc_miss(db_ingest *in, const parser_row *r, uint32_t hash, int64_t *id, char *err)
+static tsm_status alloc_miss(db_ingest *in, const parser_row *r, uint32_t hash, int64_t *id, size_t *slot,
+                             char *err)
 {
 	sqlite3_stmt *st = in->st[ST_ALLOC_FIND];
 	alloc_slot *s;
@@ -306,6 +316,7 @@ static tsm_status alloc_miss(db_ingest *in, const parser_row *r, uint32_t hash, 
 	s->hash = hash;
 	s->id = *id;
 	in->nused++;
+	*slot = j;
 	return TSM_OK;
 nomem:
 	in->failed = 1;
@@ -313,22 +324,42 @@ nomem:
 	return TSM_ERR;
 }
 
-static tsm_status alloc_id(db_ingest *in, const parser_row *r, int64_t *id, char *err)
+/* The allocator id of row `ri` of a dump.  Slots only move when the table
+ * grows, and a remembered slot is used only when it holds the row's key,
+ * so a stale entry in row_slot costs a lookup, never a wrong id. */
+static tsm_status alloc_id(db_ingest *in, const parser_row *r, size_t ri, int64_t *id, char *err)
 {
-	uint32_t hash = name_hash(r->name, r->type_size);
-	size_t j;
+	uint32_t hash;
+	size_t j = 0;
 
+	if (ri < in->nrow_slot) {
+		const alloc_slot *s = &in->slots[in->row_slot[ri]];
+
+		if (s->name != NULL && s->type_size == r->type_size && strcmp(s->name, r->name) == 0) {
+			*id = s->id;
+			return TSM_OK;
+		}
+	}
+	hash = name_hash(r->name, r->type_size);
 	if (in->nslots != 0) {
 		for (j = hash & (in->nslots - 1); in->slots[j].name != NULL; j = (j + 1) & (in->nslots - 1)) {
 			const alloc_slot *s = &in->slots[j];
 
 			if (s->hash == hash && s->type_size == r->type_size && strcmp(s->name, r->name) == 0) {
 				*id = s->id;
-				return TSM_OK;
+				goto found;
 			}
 		}
 	}
-	return alloc_miss(in, r, hash, id, err);
+	if (alloc_miss(in, r, hash, id, &j, err) != TSM_OK)
+		return TSM_ERR;
+found:
+	if (ri < PARSER_MAX_ROWS) {
+		in->row_slot[ri] = (uint32_t)j;
+		if (ri >= in->nrow_slot)
+			in->nrow_slot = ri + 1;
+	}
+	return TSM_OK;
 }
 
 /* ---- begin ---------------------------------------------------------------- */
@@ -421,6 +452,7 @@ db_ingest *db_ingest_begin(db *d, const db_ingest_opts *o, char *err)
 	in->cont_index = o->continue_lifetime_index;
 	in->committed_last_seq = -1;
 	in->layout_lifetime = -1;
+	in->bound5 = in->bound6 = INT64_MIN;
 	in->host = strdup(o->host);
 	in->path = strdup(o->path != NULL ? o->path : "-");
 	if (in->host == NULL || in->path == NULL)
@@ -659,7 +691,7 @@ static tsm_status put_rows(db_ingest *in, const parser_dump *dp, int64_t snap, i
 	sqlite3_stmt *st = in->st[ST_SAMPLE_INS];
 	size_t i, k = 0;
 	int changed = lifetime_id != in->layout_lifetime;
-	int64_t aid;
+	int64_t aid, v5, v6;
 	int rc;
 
 	sqlite3_bind_int64(st, 1, snap);
@@ -670,19 +702,28 @@ static tsm_status put_rows(db_ingest *in, const parser_dump *dp, int64_t snap, i
 		 * nothing to store: the snapshot row is kept, the sample is not. */
 		if (dp->format == PARSER_FMT_BASELINE && !r->abs_known)
 			continue;
-		if (alloc_id(in, r, &aid, err) != TSM_OK)
+		if (alloc_id(in, r, i, &aid, err) != TSM_OK)
 			return TSM_ERR;
 		sqlite3_bind_int64(st, 2, aid);
 		sqlite3_bind_int64(st, 3, i64(r->allocated));
 		sqlite3_bind_int64(st, 4, i64(r->in_use));
-		if (r->chunk_items != 0)
-			sqlite3_bind_int64(st, 5, r->chunk_items);
-		else
-			sqlite3_bind_null(st, 5);
-		if (r->has_counts)
-			sqlite3_bind_int64(st, 6, r->hp_fails);
-		else
-			sqlite3_bind_null(st, 6);
+		/* ?5 and ?6 rarely change from row to row: bind them when they do */
+		v5 = r->chunk_items != 0 ? (int64_t)r->chunk_items : -1;
+		if (v5 != in->bound5) {
+			if (v5 >= 0)
+				sqlite3_bind_int64(st, 5, v5);
+			else
+				sqlite3_bind_null(st, 5);
+			in->bound5 = v5;
+		}
+		v6 = r->has_counts ? (int64_t)r->hp_fails : -1;
+		if (v6 != in->bound6) {
+			if (v6 >= 0)
+				sqlite3_bind_int64(st, 6, v6);
+			else
+				sqlite3_bind_null(st, 6);
+			in->bound6 = v6;
+		}
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
