@@ -42,6 +42,18 @@ static void scratch_free(scratch *s)
 	free(s->wz);
 }
 
+/* Drop the floor-trend scratch (floor_trend allocates it afresh). */
+static void scratch_free_trend(scratch *s)
+{
+	free(s->lo);
+	free(s->win);
+	free(s->wt);
+	free(s->wy);
+	free(s->wz);
+	s->lo = s->wy = s->wt = s->wz = NULL;
+	s->win = NULL;
+}
+
 /* ---- formatting helpers for the explanation ------------------------------ */
 
 static void fmt_bytes(char *buf, size_t len, double b)
@@ -459,6 +471,129 @@ static tsm_status floor_trend(const detect_input *in, const detect_params *p, sc
 	return TSM_OK;
 }
 
+/* Least squares u = a + beta·load + g·x over the dumps with a known load
+ * (x centred): how many bytes of in-use one unit of load brings, with a
+ * linear drift (a leak) kept out of beta.  Returns 0 for a flat load, NaN
+ * when the load moves in step with time. */
+static double load_beta(const double *x, const double *u, const double *load, size_t n)
+{
+	double n0 = 0, mx = 0, ml = 0, mu = 0, sxx = 0, sll = 0, sxl = 0, sxu = 0, slu = 0, det;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!isfinite(load[i]) || !(load[i] > 0))
+			continue;
+		n0++;
+		mx += x[i];
+		ml += load[i];
+		mu += u[i];
+	}
+	if (n0 < 3)
+		return NAN;
+	mx /= n0;
+	ml /= n0;
+	mu /= n0;
+	for (i = 0; i < n; i++) {
+		double dx, dl, du;
+
+		if (!isfinite(load[i]) || !(load[i] > 0))
+			continue;
+		dx = x[i] - mx;
+		dl = load[i] - ml;
+		du = u[i] - mu;
+		sxx += dx * dx;
+		sll += dl * dl;
+		sxl += dx * dl;
+		sxu += dx * du;
+		slu += dl * du;
+	}
+	if (!(sll > 0))
+		return 0;               /* a flat load explains nothing */
+	det = sxx * sll - sxl * sxl;
+	if (!(det > 1e-12 * sxx * sll))
+		return NAN;             /* load and drift cannot be told apart */
+	return (sxx * slu - sxl * sxu) / det;
+}
+
+/* The floor relative to the load (spans shorter than leak_load_cycles
+ * cycles, load index given).  Within a load cycle the daily upswing lifts
+ * the floor of every connection-driven allocator like a leak lifts one:
+ * take out what the common load explains, in-use − beta·(load − 1) with
+ * beta from load_beta (0 <= beta <= load_max_elasticity × median in-use; a
+ * load-proportional allocator becomes flat, a leak keeps its rise), and
+ * run the same floor trend on it (window minima; the rolling minimum over
+ * the cycle's troughs is not needed once the load is out).  load_rising:
+ * the load-free floor keeps at least leak_load_share of the raw rise.
+ * Sets the load_* fields; load_applied stays 0 when there is no usable
+ * load index or too few windows. */
+static tsm_status load_trend(const detect_input *in, const detect_params *p, scratch *s,
+                             detect_result *r)
+{
+	detect_result t;
+	double *adj = NULL, *save = s->u, beta, m;
+	detect_params q;
+	size_t i, n = in->n, known = 0;
+	tsm_status rc;
+
+	r->load_applied = 0;
+	r->load_slope = r->load_slope_lo = r->load_beta = NAN;
+	r->load_mk_z = 0;
+	r->load_mk_p = 1;
+	r->load_rise = 0;
+	if (in->load == NULL || r->basis == DETECT_BASIS_SEQUENCE || !(p->leak_load_cycles > 0) ||
+	    !(p->cycle_hours > 0) || !(r->span_hours < p->leak_load_cycles * p->cycle_hours))
+		return TSM_OK;
+	for (i = 0; i < n; i++)
+		known += isfinite(in->load[i]) && in->load[i] > 0;
+	if ((double)known < p->min_dumps)
+		return TSM_OK;          /* no usable load index: the raw rule alone */
+	beta = load_beta(s->x, s->u, in->load, n);
+	if (!isfinite(beta))
+		return TSM_OK;
+	if (beta < 0)
+		beta = 0;
+	/* A leak that happens to grow with the load (or late, at the daily
+	 * peak) pulls beta up; no allocator follows the load by more than
+	 * load_max_elasticity × its median level. */
+	if (detect_median(s->u, n, &m) == TSM_OK && beta > p->load_max_elasticity * m)
+		beta = p->load_max_elasticity * m;
+	r->load_beta = beta;
+	adj = malloc(n * sizeof *adj);
+	if (adj == NULL)
+		return TSM_NOMEM;
+	for (i = 0; i < n; i++)
+		adj[i] = isfinite(in->load[i]) && in->load[i] > 0 ? s->u[i] - beta * (in->load[i] - 1.0)
+		                                                    : NAN;
+	t = *r;
+	t.trend_ok = 0;
+	t.windows = 0;
+	s->u = adj;
+	scratch_free_trend(s);
+	/* the load is out: plain window minima, no rolling minimum over the
+	 * cycle's troughs (which would hide a late rise for hours) */
+	q = *p;
+	q.floor_hours = 0;
+	rc = floor_trend(in, &q, s, &t);
+	scratch_free_trend(s);
+	s->u = save;
+	free(adj);
+	if (rc != TSM_OK)
+		return rc;
+	r->load_trend_ok = t.trend_ok;
+	if (!t.trend_ok)
+		return TSM_OK;          /* too few windows: the raw rule alone */
+	r->load_applied = 1;
+	r->load_slope = t.slope;
+	r->load_slope_lo = t.slope_lo;
+	r->load_mk_z = t.mk_z;
+	r->load_mk_p = t.mk_p;
+	r->load_rise = t.floor_rise;
+	/* The raw floor already passed the significance and effect tests;
+	 * what is asked here is how much of its rise the load explains. */
+	r->load_rising = t.floor_rise > 0 && t.floor_rise >= p->leak_load_share * r->floor_rise;
+	return TSM_OK;
+}
+
 /* ---- verdict rules ------------------------------------------------------------ */
 
 static void say_insufficient(const detect_input *in, const detect_params *p, detect_result *r)
@@ -563,7 +698,7 @@ static int leak_rules(const detect_input *in, const detect_params *p, const dete
 
 	*follows = (double)r->alloc_growth >= p->leak_follow_frac * r->floor_rise - chunk_bytes;
 	return floor_rising(p, r) && r->floor_rise > r->effect_floor && floor_spread(p, r) &&
-	       *follows && !r->saturating;
+	       *follows && !r->saturating && (!r->load_applied || r->load_rising);
 }
 
 static void decide(const detect_input *in, const detect_params *p, detect_result *r)
@@ -627,6 +762,16 @@ static void decide(const detect_input *in, const detect_params *p, detect_result
 		        "above everything before, more than %.0f %% of the +%s rise): a level shift, not a "
 		        "steady rise; allocated %s, in use %s.",
 		        jump, 100.0 * p->leak_step_share, rise, a, u);
+	} else if (rising && r->floor_rise > r->effect_floor && r->load_applied && !r->load_rising) {
+		char lr[32];
+
+		fmt_bytes(lr, sizeof lr, r->load_rise);
+		explain(r, "the in-use floor rises (+%s) with the common load of the lifetime's allocators: "
+		        "with the load taken out it moves by %s%s (less than %.0f %% of that rise) over a "
+		        "span shorter than %g load cycles: the upswing of the load cycle, not a leak; "
+		        "allocated %s, in use %s.",
+		        rise, r->load_rise >= 0 ? "+" : "", lr, 100.0 * p->leak_load_share,
+		        p->leak_load_cycles, a, u);
 	} else if (rising && r->floor_rise > r->effect_floor && !follows)
 		explain(r, "the in-use floor rises %s but allocated grew only %s: the rise reuses free "
 		        "memory already held (%s allocated, %s in use), not a leak yet; watch it.",
@@ -661,6 +806,8 @@ tsm_status detect_classify(const detect_input *in, const detect_params *p,
 	memset(&s, 0, sizeof s);
 	memset(r, 0, sizeof *r);
 	r->slope = r->slope_lo = r->slope_hi = NAN;
+	r->load_slope = r->load_slope_lo = r->load_beta = NAN;
+	r->load_mk_p = 1.0;
 	r->since = r->peak_x = r->recent_from = NAN;
 	r->span_hours = NAN;
 	r->mk_p = 1.0;
@@ -743,6 +890,9 @@ tsm_status detect_classify(const detect_input *in, const detect_params *p,
 		goto out;
 	}
 	rc = floor_trend(in, p, &s, r);
+	if (rc != TSM_OK)
+		goto out;
+	rc = load_trend(in, p, &s, r);
 	if (rc != TSM_OK)
 		goto out;
 	decide(in, p, r);

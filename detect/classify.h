@@ -68,6 +68,16 @@ typedef struct detect_params {
 	double cycle_hours;        /* period of the load cycle (24): churn's low
 	                            * period must cover one; its past level is
 	                            * the median of the per-cycle maxima */
+	double leak_load_cycles;   /* spans shorter than this many load cycles
+	                            * (time basis, load index given): the floor
+	                            * must also rise relative to the lifetime's
+	                            * common load (load_rising); 0 = never (2) */
+	double leak_load_share;    /* ... and the load-free floor keeps at least
+	                            * this share of the raw floor rise (0.5) */
+	double load_max_elasticity;/* the load-relative floor takes out at most
+	                            * this × median in-use per unit of load (1) */
+	double load_min_allocators;/* the load index of a dump needs at least
+	                            * this many active allocators (5) */
 	double saturation_ratio;   /* late/early floor slope <= this = saturating (0.5) */
 	double churn_ratio;        /* held peak / recent in-use (1.5) */
 	double churn_ratio_strong; /* allocated / in-use, enough on few dumps (10) */
@@ -126,6 +136,10 @@ typedef struct detect_input {
 	const int64_t *seq;        /* n dump numbers; NULL = 0..n-1 */
 	const int64_t *allocated;  /* n values, bytes */
 	const int64_t *in_use;     /* n values, bytes */
+	const double *load;        /* n values: the lifetime's common load index
+	                            * at each dump (median over the allocators of
+	                            * in-use / own median, scaled to median 1),
+	                            * NaN = unknown; NULL = none (no load test) */
 } detect_input;
 
 typedef struct detect_result {
@@ -187,6 +201,16 @@ typedef struct detect_result {
 	double churn_floor;        /* max(chunks·C·size, churn_min_bytes)
 	                            * + churn_slack_frac × slack bytes */
 	double slack_bytes;        /* churn_slack_frac × slack_items × type_size */
+	/* load-relative floor (spans < leak_load_cycles cycles, load given):
+	 * the same floor trend on in-use − load_beta × (load − 1) */
+	int load_applied;          /* 1: the leak rule requires load_rising */
+	int load_trend_ok;         /* enough windows for the test */
+	double load_beta;          /* bytes of in-use per unit of load (least
+	                            * squares with a linear drift, >= 0) */
+	double load_slope, load_slope_lo; /* Theil–Sen and Sen lower bound */
+	double load_mk_z, load_mk_p;
+	double load_rise;          /* load_slope × the span, bytes */
+	int load_rising;           /* load_rise >= leak_load_share × floor_rise */
 } detect_result;
 
 /* Classify one series.  Points are used in the given order (snapshot

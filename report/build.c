@@ -6,6 +6,10 @@
  *
  * The only module that talks to both db/ and detect/.  It never prints;
  * the renderers (text.c, json.c, html.c, openmetrics.c) draw the result.
+ * Lifetimes shorter than leak_load_cycles load cycles first get a load
+ * index (load_index_build: one more pass over their series, binned to at
+ * most LOAD_BINS time bins × allocators), which the leak rule uses to tell
+ * a leak from the load cycle.
  * Memory: one series plus O(dumps) running sums per lifetime, so 30 days of
  * 10 s dumps × 60 allocators stays small; the optional chart series are
  * bounded by opts.chart_bins per shown allocator.
@@ -301,6 +305,140 @@ out:
 	return rc;
 }
 
+/* The lifetime's common load index on a time grid of at most LOAD_BINS
+ * bins (bounded memory whatever the dump rate): per bin, the median over
+ * the active allocators (median in-use > 0) of the allocator's mean in-use
+ * in the bin divided by its own median in-use, scaled to median 1.  Load
+ * moves every connection-driven allocator together; a leak, a fill or a
+ * churn moves a few, which the median ignores.  Only built when the
+ * classifier will use it (time axis, span < leak_load_cycles cycles). */
+#define LOAD_BINS 1024
+
+typedef struct load_index {
+	size_t nb;               /* 0: none */
+	double t0, span;         /* bin b covers t0 + span·[b, b+1)/nb */
+	double *lv;              /* nb values, NaN = unknown */
+} load_index;
+
+static void load_index_free(load_index *li)
+{
+	free(li->lv);
+	memset(li, 0, sizeof *li);
+}
+
+static size_t load_bin(const load_index *li, double t)
+{
+	double f = (t - li->t0) / li->span * (double)li->nb;
+
+	if (!(f > 0))
+		return 0;
+	return f >= (double)li->nb ? li->nb - 1 : (size_t)f;
+}
+
+static tsm_status load_index_build(db *d, const report_opts *o, const report_lifetime *rl,
+                                   const db_allocator *al, size_t na, const db_range *rg,
+                                   load_index *li, char *err)
+{
+	const detect_params *p = &o->params;
+	double t0 = rl->lt.first_ts, t1 = rl->lt.last_ts, *sum = NULL, *row = NULL, *col = NULL;
+	float *mat = NULL;
+	size_t *cnt = NULL, nb, i, b, k, active = 0;
+	tsm_status rc = TSM_OK;
+
+	memset(li, 0, sizeof *li);
+	if (rl->basis == DETECT_BASIS_SEQUENCE || !(p->leak_load_cycles > 0) || !(p->cycle_hours > 0))
+		return TSM_OK;
+	if (rg != NULL && isfinite(rg->since) && rg->since > t0)
+		t0 = rg->since;
+	if (rg != NULL && isfinite(rg->until) && rg->until < t1)
+		t1 = rg->until;
+	if (!(t1 > t0) || !((double)na >= p->load_min_allocators) ||
+	    !(t1 - t0 < p->leak_load_cycles * p->cycle_hours * 3600.0))
+		return TSM_OK;
+	nb = rl->lt.dumps > 0 && (uint64_t)rl->lt.dumps < LOAD_BINS ? (size_t)rl->lt.dumps : LOAD_BINS;
+	li->nb = nb;
+	li->t0 = t0;
+	li->span = t1 - t0;
+	mat = malloc(na * nb * sizeof *mat);
+	sum = malloc(nb * sizeof *sum);
+	cnt = malloc(nb * sizeof *cnt);
+	col = malloc(na * sizeof *col);
+	li->lv = malloc(nb * sizeof *li->lv);
+	if (mat == NULL || sum == NULL || cnt == NULL || col == NULL || li->lv == NULL)
+		goto nomem;
+	for (i = 0; i < na; i++) {
+		db_series s;
+		double m = 0;
+		float *mr = mat + i * nb;
+
+		rc = db_load_series(d, rl->lt.id, al[i].id, rg, &s, err);
+		if (rc != TSM_OK)
+			goto out;
+		free(row);
+		row = malloc((s.n ? s.n : 1) * sizeof *row);
+		if (row == NULL) {
+			db_series_free(&s);
+			goto nomem;
+		}
+		for (k = 0; k < s.n; k++)
+			row[k] = (double)s.in_use[k];
+		if (s.n == 0 || detect_median(row, s.n, &m) != TSM_OK || !(m > 0))
+			m = 0;
+		for (b = 0; b < nb; b++) {
+			sum[b] = 0;
+			cnt[b] = 0;
+		}
+		for (k = 0; m > 0 && k < s.n; k++) {
+			if (!isfinite(s.t[k]))
+				continue;
+			b = load_bin(li, s.t[k]);
+			sum[b] += (double)s.in_use[k];
+			cnt[b]++;
+		}
+		for (b = 0; b < nb; b++)
+			mr[b] = cnt[b] > 0 ? (float)(sum[b] / (double)cnt[b] / m) : NAN;
+		active += m > 0;
+		db_series_free(&s);
+	}
+	if ((double)active < p->load_min_allocators) {
+		load_index_free(li);
+		goto out;
+	}
+	for (b = 0; b < nb; b++) {
+		size_t c = 0;
+
+		for (i = 0; i < na; i++)
+			if (isfinite(mat[i * nb + b]))
+				col[c++] = mat[i * nb + b];
+		li->lv[b] = NAN;
+		if ((double)c >= p->load_min_allocators && detect_median(col, c, &li->lv[b]) != TSM_OK)
+			li->lv[b] = NAN;
+	}
+	{
+		double med;
+
+		if (detect_median(li->lv, nb, &med) != TSM_OK || !(med > 0)) {
+			load_index_free(li);
+			goto out;
+		}
+		for (b = 0; b < nb; b++)
+			li->lv[b] /= med;
+	}
+	goto out;
+nomem:
+	rc = TSM_NOMEM;
+	tsm_seterr(err, "out of memory");
+out:
+	if (rc != TSM_OK)
+		load_index_free(li);
+	free(mat);
+	free(sum);
+	free(cnt);
+	free(col);
+	free(row);
+	return rc;
+}
+
 static detect_basis lifetime_basis(const db_lifetime *lt)
 {
 	if (!isfinite(lt->first_ts) || strcmp(lt->ts_quality, "unknown") == 0)
@@ -313,12 +451,13 @@ static detect_basis lifetime_basis(const db_lifetime *lt)
 /* One allocator of a lifetime: load, model, classify, accumulate. */
 static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
                               const db_allocator *al, const model_config *cfg, fleet *f,
-                              const db_range *rg, char *err)
+                              const db_range *rg, const load_index *li, char *err)
 {
 	report_alloc *a = &rl->alloc[rl->nalloc];
 	db_series s;
 	detect_input in;
 	uint64_t *items = NULL;
+	double *load = NULL;
 	uint32_t dump_chunk = 0, c;
 	model_chunk_source src = MODEL_CHUNK_UNKNOWN;
 	tsm_status rc;
@@ -369,6 +508,16 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 	in.seq = s.seq;
 	in.allocated = s.allocated;
 	in.in_use = s.in_use;
+	if (li->nb > 0 && s.n > 0) {
+		load = malloc(s.n * sizeof *load);
+		if (load == NULL) {
+			rc = TSM_NOMEM;
+			goto out;
+		}
+		for (k = 0; k < s.n; k++)
+			load[k] = isfinite(s.t[k]) ? li->lv[load_bin(li, s.t[k])] : NAN;
+		in.load = load;
+	}
 	rc = detect_classify(&in, &o->params, &a->r, err);
 	if (rc != TSM_OK)
 		goto out;
@@ -396,6 +545,7 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 	rl->nalloc++;
 out:
 	free(items);
+	free(load);
 	db_series_free(&s);
 	return rc;
 }
@@ -406,11 +556,13 @@ static tsm_status build_lifetime(db *d, const report_opts *o, report_lifetime *r
 	const char **names = NULL;
 	size_t na = 0, i;
 	fleet f;
+	load_index li;
 	model_config cfg;
 	const db_range *rg = (isfinite(o->range.since) || isfinite(o->range.until)) ? &o->range : NULL;
 	tsm_status rc;
 
 	memset(&f, 0, sizeof f);
+	memset(&li, 0, sizeof li);
 	rl->basis = lifetime_basis(&rl->lt);
 	rl->totals.peak_of_sum_x = NAN;
 	rc = db_list_allocators(d, rl->lt.id, &al, &na, err);
@@ -442,10 +594,14 @@ static tsm_status build_lifetime(db *d, const report_opts *o, report_lifetime *r
 	for (i = 1; i < f.tot.n; i++)
 		if (f.tot.seq[i] <= f.tot.seq[i - 1])
 			f.sorted = 0;
+	/* The load index is over every allocator, whatever the glob shows. */
+	rc = load_index_build(d, o, rl, al, na, rg, &li, err);
+	if (rc != TSM_OK)
+		goto out;
 	for (i = 0; i < na; i++) {
 		if (o->glob != NULL && fnmatch(o->glob, al[i].name, 0) != 0)
 			continue;
-		rc = build_alloc(d, o, rl, &al[i], &cfg, &f, rg, err);
+		rc = build_alloc(d, o, rl, &al[i], &cfg, &f, rg, &li, err);
 		if (rc != TSM_OK)
 			goto out;
 	}
@@ -454,6 +610,7 @@ out:
 	if (rc == TSM_NOMEM)
 		tsm_seterr(err, "out of memory");
 	fleet_free(&f);
+	load_index_free(&li);
 	free(names);
 	free(al);
 	return rc;

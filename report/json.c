@@ -166,6 +166,17 @@ static cJSON *alloc_json(jb *b, const report_lifetime *rl, const report_alloc *a
 	put_num(b, x, "effect_floor", round(r->effect_floor));
 	put_i64(b, x, "allocated_growth", r->alloc_growth);
 	put_bool(b, x, "saturating", r->saturating);
+	if (r->load_applied) {
+		cJSON *y = put(b, x, "load_relative", cJSON_CreateObject());
+
+		put_num(b, y, "bytes_per_load", round(r->load_beta));
+		put_num(b, y, "floor_slope_bytes_per_hour", per_hour(r, r->load_slope));
+		put_num(b, y, "sen_lo_bytes_per_hour", per_hour(r, r->load_slope_lo));
+		put_round(b, y, "mk_z", r->load_mk_z, 0.0001);
+		put_num(b, y, "p_value", r->load_mk_p);
+		put_num(b, y, "floor_rise", round(r->load_rise));
+		put_bool(b, y, "rising", r->load_rising);
+	}
 	x = put(b, o, "churn", cJSON_CreateObject());
 	put_num(b, x, "peak_in_use_est", round(r->peak_est));
 	put_bool(b, x, "peak_implied", r->peak_implied);

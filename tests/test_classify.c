@@ -26,6 +26,7 @@ typedef struct series {
 
 static uint64_t rng_state = 42;
 static uint64_t g_slack;    /* thread-cache slack passed to the classifier */
+static const double *g_load;/* load index passed to the classifier (n values) */
 
 static double urand(void)
 {
@@ -84,6 +85,7 @@ static detect_result run(const series *s, const detect_params *p, int with_times
 	in.chunk_items = s->chunk;
 	in.chunk_source = MODEL_CHUNK_TABLE;
 	in.slack_items = g_slack;
+	in.load = g_load;
 	in.n = s->n;
 	in.t = with_times ? s->t : NULL;
 	in.allocated = s->a;
@@ -151,6 +153,26 @@ static double sh_leak_cycle(double t, double days)
 {
 	(void)days;
 	return 2000.0 * (1.0 + 0.6 * sin(2.0 * M_PI * (t / DAY - 0.3))) + 400.0 * t / DAY;
+}
+
+/* The common load over a span that starts in the daily trough and ends
+ * near the next peak (14 h): it rises within one cycle. */
+static double load_up(double t)
+{
+	return 1.0 + 0.4 * sin(2.0 * M_PI * (t / DAY - 0.25));
+}
+
+static double sh_load_up(double t, double days)
+{
+	(void)days;
+	return 2000.0 * load_up(t);
+}
+
+/* A leak under a flat workload: in-use ignores the load. */
+static double sh_leak_flat(double t, double days)
+{
+	(void)days;
+	return 2000.0 + 1500.0 * t / (14 * 3600.0);
 }
 
 static double sh_fill(double t, double days)
@@ -422,6 +444,79 @@ static void test_follow(void)
 	drop(&s);
 }
 
+/* Spans shorter than leak_load_cycles cycles: a diurnal allocator whose
+ * floor rises with the lifetime's load index is not a leak; the same rise
+ * with a flat load index is; a leak that ignores a rising load stays one. */
+static void test_load_index(void)
+{
+	detect_params p, q;
+	series d = make(sh_load_up, 14.0 / 24.0, 300, 0.05, 4096, 128);
+	series k = make(sh_leak_flat, 14.0 / 24.0, 300, 0.05, 4096, 128);
+	double *up = malloc(d.n * sizeof *up), *flat = malloc(d.n * sizeof *flat);
+	detect_result r;
+	size_t i;
+
+	detect_params_default(&p);
+	for (i = 0; i < d.n; i++) {
+		/* the median over many allocators is itself a little noisy */
+		up[i] = load_up(d.t[i] - T0) * (1.0 + 0.02 * (2.0 * urand() - 1.0));
+		flat[i] = 1.0;
+	}
+	/* without a load index the rise looks like a leak */
+	r = run(&d, &p, 1);
+	show("load-up-no-index", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "leak");
+	CHECK(!r.load_applied);
+
+	g_load = flat;
+	r = run(&d, &p, 1);
+	show("load-up-flat-index", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "leak");
+	CHECK(r.load_applied && r.load_rising);
+	CHECK_NEAR(r.load_beta, 0, 0);
+
+	g_load = up;
+	r = run(&d, &p, 1);
+	show("load-up-with-index", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "plateau");
+	CHECK(r.load_applied && !r.load_rising);
+	CHECK(r.load_rise < p.leak_load_share * r.floor_rise);
+	/* about 2000 items × 4096 B per unit of load */
+	CHECK_NEAR(r.load_beta, 2000.0 * 4096, 2000.0 * 4096 * 0.2);
+	CHECK(strstr(r.explanation, "common load") != NULL);
+	/* thresholds that flip it */
+	q = p;
+	q.leak_load_cycles = 0;
+	CHECK_STR(verdict_of(&d, &q), "leak");
+	q = p;
+	q.leak_load_cycles = 13.0 / 24.0;      /* span (13.9 h) not shorter */
+	CHECK_STR(verdict_of(&d, &q), "leak");
+	q = p;
+	q.load_max_elasticity = 0;
+	CHECK_STR(verdict_of(&d, &q), "leak");
+
+	/* a leak that ignores the rising load: beta ~ 0, still a leak */
+	r = run(&k, &p, 1);
+	show("leak-under-load", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "leak");
+	CHECK(r.load_applied && r.load_rising);
+	CHECK(r.load_beta < 0.2 * 2000.0 * 4096);
+
+	/* an index of unknowns is no index */
+	for (i = 0; i < d.n; i++)
+		flat[i] = NAN;
+	g_load = flat;
+	r = run(&d, &p, 1);
+	CHECK_STR(detect_verdict_name(r.verdict), "leak");
+	CHECK(!r.load_applied);
+
+	g_load = NULL;
+	free(up);
+	free(flat);
+	drop(&d);
+	drop(&k);
+}
+
 static void test_small_cases(void)
 {
 	detect_params p;
@@ -529,6 +624,7 @@ int main(void)
 	test_cycle_gain();
 	test_level_shift();
 	test_follow();
+	test_load_index();
 	test_small_cases();
 	test_real_shapes();
 	test_large();
