@@ -213,6 +213,10 @@ void db_totals_free(db_totals *tot);
 
 /* ---- verdicts ------------------------------------------------------------ */
 
+/* Diagnostics stored for `host` (NULL = all hosts), by severity.
+ * Returns TSM_OK with *warnings and *errors set, or TSM_ERR. */
+tsm_status db_count_diagnostics(db *d, const char *host, uint64_t *warnings, uint64_t *errors, char *err);
+
 /* Write transaction around many db_write_verdict calls (BEGIN IMMEDIATE /
  * COMMIT / ROLLBACK).  Return TSM_OK or TSM_ERR; rollback never fails. */
 tsm_status db_begin_write(db *d, char *err);

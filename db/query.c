@@ -531,3 +531,32 @@ tsm_status db_write_verdict(db *d, int64_t lifetime_id, int64_t allocator_id, co
 		return db_sqlerr(d, d->h, rc, "cannot write verdict", err);
 	return TSM_OK;
 }
+
+tsm_status db_count_diagnostics(db *d, const char *host, uint64_t *warnings, uint64_t *errors, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*warnings = *errors = 0;
+	if (db_prepare(d, "SELECT d.severity, count(*) FROM diagnostic d JOIN source s ON s.id = d.source_id"
+	                  " WHERE ?1 IS NULL OR s.host = ?1 GROUP BY d.severity", &st, err) != TSM_OK)
+		return TSM_ERR;
+	if (host != NULL)
+		sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sev = (const char *)sqlite3_column_text(st, 0);
+		uint64_t n = (uint64_t)sqlite3_column_int64(st, 1);
+
+		if (sev != NULL && strcmp(sev, "warning") == 0)
+			*warnings += n;
+		else if (sev != NULL && strcmp(sev, "error") == 0)
+			*errors += n;
+	}
+	if (rc != SQLITE_DONE) {
+		db_sqlerr(d, d->h, rc, "cannot count diagnostics", err);
+		sqlite3_finalize(st);
+		return TSM_ERR;
+	}
+	sqlite3_finalize(st);
+	return TSM_OK;
+}

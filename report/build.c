@@ -617,42 +617,17 @@ out:
 }
 
 /* Count diagnostic rows by severity for the reported hosts. */
-static int diag_row(void *ctx, int ncol, const char *const *names, const char *const *values,
-                    const int *types)
-{
-	report *r = ctx;
-
-	(void)names;
-	(void)types;
-	if (values == NULL || ncol < 2 || values[0] == NULL || values[1] == NULL)
-		return 0;
-	if (strcmp(values[0], "warning") == 0)
-		r->warnings += strtoull(values[1], NULL, 10);
-	else if (strcmp(values[0], "error") == 0)
-		r->errors += strtoull(values[1], NULL, 10);
-	return 0;
-}
-
 static void count_diagnostics(db *d, const char *host, report *r)
 {
-	char sql[1024], q[600], e[TSM_ERRLEN];
-	size_t i, k = 0;
+	char e[TSM_ERRLEN];
+	uint64_t w = 0, x = 0;
 
-	if (host != NULL) {
-		for (i = 0; host[i] != '\0' && k + 3 < sizeof q; i++) {
-			if (host[i] == '\'')
-				q[k++] = '\'';
-			q[k++] = host[i];
-		}
-		q[k] = '\0';
-		snprintf(sql, sizeof sql,
-		         "SELECT d.severity, count(*) FROM diagnostic d JOIN source s ON s.id = d.source_id"
-		         " WHERE s.host = '%s' GROUP BY d.severity", q);
-	} else {
-		snprintf(sql, sizeof sql, "SELECT severity, count(*) FROM diagnostic GROUP BY severity");
-	}
-	if (db_exec_query(d, sql, diag_row, r, e) != TSM_OK)
+	if (db_count_diagnostics(d, host, &w, &x, e) != TSM_OK) {
 		report_note(r, "diagnostic counts unavailable: %s", e);
+		return;
+	}
+	r->warnings += w;
+	r->errors += x;
 }
 
 static double now_or_epoch(void)
