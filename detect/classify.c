@@ -594,6 +594,94 @@ static tsm_status load_trend(const detect_input *in, const detect_params *p, scr
 	return TSM_OK;
 }
 
+/* One part [a, b) of the series: its load-free floor slope (load_trend
+ * on the sub-series, beta fitted within the part).  *ok = 0 when the part
+ * has too few dumps or windows. */
+static tsm_status seg_part(const detect_input *in, const detect_params *p, const scratch *s,
+                           const detect_result *r, size_t a, size_t b, int *ok, double *slope)
+{
+	detect_input sub = *in;
+	detect_result t;
+	scratch ss;
+	tsm_status rc;
+
+	*ok = 0;
+	*slope = NAN;
+	if (b <= a + 2)
+		return TSM_OK;
+	sub.n = b - a;
+	sub.t = in->t != NULL ? in->t + a : NULL;
+	sub.seq = in->seq != NULL ? in->seq + a : NULL;
+	sub.allocated = in->allocated + a;
+	sub.in_use = in->in_use + a;
+	sub.load = in->load + a;
+	memset(&ss, 0, sizeof ss);
+	ss.x = s->x + a;
+	ss.u = s->u + a;
+	memset(&t, 0, sizeof t);
+	t.basis = r->basis;
+	t.effect_floor = r->effect_floor;
+	t.span_hours = (ss.x[sub.n - 1] - ss.x[0]) / 3600.0;
+	if (!(t.span_hours > 0))
+		return TSM_OK;
+	rc = load_trend(&sub, p, &ss, &t);
+	scratch_free_trend(&ss);
+	if (rc != TSM_OK)
+		return rc;
+	if (t.load_applied && isfinite(t.load_slope)) {
+		*ok = 1;
+		*slope = t.load_slope;
+	}
+	return TSM_OK;
+}
+
+/* Split at the largest level shift of in-use (the first split of binary
+ * segmentation) and ask whether the load-free floor also rises within a
+ * part.  Load moved into an allocator once lifts its floor in one move and
+ * then follows the load; a leak keeps rising on at least one side.
+ * seg_rising stays 1 when no part can be tested. */
+static tsm_status seg_trend(const detect_input *in, const detect_params *p, scratch *s,
+                            detect_result *r)
+{
+	detect_cp_opts o;
+	size_t cp = 0, ncp = 0;
+	int ok_a, ok_b;
+	double sl_a, sl_b, best = -INFINITY, span = s->x[in->n - 1] - s->x[0];
+	tsm_status rc;
+
+	r->seg_ok = 0;
+	r->seg_x = NAN;
+	r->seg_rise = NAN;
+	r->seg_rising = 1;
+	if (!r->load_applied || !(p->leak_segment_share > 0))
+		return TSM_OK;
+	detect_cp_opts_default(&o);
+	o.max_cp = 1;
+	o.min_seg = 2;
+	rc = detect_change_points(s->u, in->n, &o, &cp, 1, &ncp);
+	if (rc == TSM_NOMEM)
+		return rc;
+	if (rc != TSM_OK || ncp == 0 || cp == 0 || cp >= in->n)
+		return TSM_OK;
+	r->seg_x = s->x[cp];
+	rc = seg_part(in, p, s, r, 0, cp, &ok_a, &sl_a);
+	if (rc != TSM_OK)
+		return rc;
+	rc = seg_part(in, p, s, r, cp, in->n, &ok_b, &sl_b);
+	if (rc != TSM_OK)
+		return rc;
+	if (ok_a)
+		best = sl_a;
+	if (ok_b && sl_b > best)
+		best = sl_b;
+	if (!ok_a && !ok_b)
+		return TSM_OK;
+	r->seg_ok = 1;
+	r->seg_rise = best * span;
+	r->seg_rising = r->seg_rise >= p->leak_segment_share * r->load_rise;
+	return TSM_OK;
+}
+
 /* ---- verdict rules ------------------------------------------------------------ */
 
 static void say_insufficient(const detect_input *in, const detect_params *p, detect_result *r)
@@ -698,7 +786,7 @@ static int leak_rules(const detect_input *in, const detect_params *p, const dete
 
 	*follows = (double)r->alloc_growth >= p->leak_follow_frac * r->floor_rise - chunk_bytes;
 	return floor_rising(p, r) && r->floor_rise > r->effect_floor && floor_spread(p, r) &&
-	       *follows && !r->saturating && (!r->load_applied || r->load_rising);
+	       *follows && !r->saturating && (!r->load_applied || (r->load_rising && r->seg_rising));
 }
 
 static void decide(const detect_input *in, const detect_params *p, detect_result *r)
@@ -772,6 +860,16 @@ static void decide(const detect_input *in, const detect_params *p, detect_result
 		        "allocated %s, in use %s.",
 		        rise, r->load_rise >= 0 ? "+" : "", lr, 100.0 * p->leak_load_share,
 		        p->leak_load_cycles, a, u);
+	} else if (rising && r->floor_rise > r->effect_floor && r->load_applied && !r->seg_rising) {
+		char sx[48], sr[32];
+
+		fmt_x(sx, sizeof sx, r->basis, r->seg_x);
+		fmt_bytes(sr, sizeof sr, r->seg_rise);
+		explain(r, "the in-use floor rises (+%s) but mostly in one move near %s: before and after "
+		        "it the floor, with the common load taken out, rises at most %s over the span "
+		        "(less than %.0f %% of its whole rise): load moved into this allocator once, not a "
+		        "leak; allocated %s, in use %s.",
+		        rise, sx, sr, 100.0 * p->leak_segment_share, a, u);
 	} else if (rising && r->floor_rise > r->effect_floor && !follows)
 		explain(r, "the in-use floor rises %s but allocated grew only %s: the rise reuses free "
 		        "memory already held (%s allocated, %s in use), not a leak yet; watch it.",
@@ -808,6 +906,8 @@ tsm_status detect_classify(const detect_input *in, const detect_params *p,
 	r->slope = r->slope_lo = r->slope_hi = NAN;
 	r->load_slope = r->load_slope_lo = r->load_beta = NAN;
 	r->load_mk_p = 1.0;
+	r->seg_x = r->seg_rise = NAN;
+	r->seg_rising = 1;
 	r->since = r->peak_x = r->recent_from = NAN;
 	r->span_hours = NAN;
 	r->mk_p = 1.0;
@@ -893,6 +993,9 @@ tsm_status detect_classify(const detect_input *in, const detect_params *p,
 	if (rc != TSM_OK)
 		goto out;
 	rc = load_trend(in, p, &s, r);
+	if (rc != TSM_OK)
+		goto out;
+	rc = seg_trend(in, p, &s, r);
 	if (rc != TSM_OK)
 		goto out;
 	decide(in, p, r);

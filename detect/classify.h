@@ -74,6 +74,12 @@ typedef struct detect_params {
 	                            * common load (load_rising); 0 = never (2) */
 	double leak_load_share;    /* ... and the load-free floor keeps at least
 	                            * this share of the raw floor rise (0.5) */
+	double leak_segment_share; /* ... and, split at the largest level shift
+	                            * of in-use, the load-free floor rises
+	                            * within a part (pre or post) by at least
+	                            * this share of its whole-span rise: not
+	                            * one move of load into the allocator
+	                            * (0.25; 0 = off) */
 	double load_max_elasticity;/* the load-relative floor takes out at most
 	                            * this × median in-use per unit of load (1) */
 	double load_min_allocators;/* the load index of a dump needs at least
@@ -211,6 +217,13 @@ typedef struct detect_result {
 	double load_mk_z, load_mk_p;
 	double load_rise;          /* load_slope × the span, bytes */
 	int load_rising;           /* load_rise >= leak_load_share × floor_rise */
+	int seg_ok;                /* 1: a part around the largest level shift
+	                            * had a load-free floor trend */
+	double seg_x;              /* where the largest level shift is, NaN none */
+	double seg_rise;           /* max over the parts of their load-free
+	                            * Theil–Sen slope × the whole span, bytes */
+	int seg_rising;            /* !seg_ok or seg_rise >= leak_segment_share
+	                            * × load_rise */
 } detect_result;
 
 /* Classify one series.  Points are used in the given order (snapshot

@@ -57,6 +57,8 @@ static const param_def PARAMS[] = {
 	 "leak on spans < this many cycles: floor also rises against load (0: off)"},
 	{"leak_load_share", offsetof(detect_params, leak_load_share), 0.5, 0, 1, 0,
 	 "... the floor with the load taken out keeps this share of the rise"},
+	{"leak_segment_share", offsetof(detect_params, leak_segment_share), 0.25, 0, 1, 0,
+	 "leak on short spans: load-free floor rises within a part around the shift"},
 	{"load_max_elasticity", offsetof(detect_params, load_max_elasticity), 1, 0, 100, 0,
 	 "load-relative floor: at most this x median in-use per unit of load"},
 	{"load_min_allocators", offsetof(detect_params, load_min_allocators), 5, 1, 1e6, 0,

@@ -175,6 +175,21 @@ static double sh_leak_flat(double t, double days)
 	return 2000.0 + 1500.0 * t / (14 * 3600.0);
 }
 
+/* A common load whose trough is at 8 h and peak at 20 h. */
+static double load_late(double t)
+{
+	return 1.0 + 0.4 * cos(2.0 * M_PI * (t - 20 * 3600.0) / DAY);
+}
+
+/* Load moved into this allocator once (the target of a churn): a low
+ * level, then from 6 h (near the load's trough) on a share of the common load
+ * (load_late), which rises toward its peak at the end of the span. */
+static double sh_moved_in(double t, double days)
+{
+	(void)days;
+	return (t < 6 * 3600.0 ? 100.0 : 2000.0) * load_late(t);
+}
+
 static double sh_fill(double t, double days)
 {
 	(void)days;
@@ -517,6 +532,45 @@ static void test_load_index(void)
 	drop(&k);
 }
 
+/* Spans shorter than leak_load_cycles cycles: a floor that rises in one
+ * move of load into the allocator and then follows the common load is not
+ * a leak (leak_segment_share); a steady leak under the same load is. */
+static void test_moved_in(void)
+{
+	detect_params p, q;
+	series m = make(sh_moved_in, 20.0 / 24.0, 120, 0.05, 4096, 128);
+	series k = make(sh_leak_flat, 20.0 / 24.0, 120, 0.05, 4096, 128);
+	double *up = malloc(m.n * sizeof *up);
+	detect_result r;
+	size_t i;
+
+	detect_params_default(&p);
+	for (i = 0; i < m.n; i++)
+		up[i] = load_late(m.t[i] - T0) * (1.0 + 0.02 * (2.0 * urand() - 1.0));
+	g_load = up;
+	r = run(&m, &p, 1);
+	show("moved-in", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "plateau");
+	CHECK(r.load_applied && r.load_rising);
+	CHECK(r.seg_ok && !r.seg_rising);
+	CHECK(fabs(r.seg_x - (T0 + 6 * 3600.0)) <= 1800.0);
+	CHECK(r.seg_rise < p.leak_segment_share * r.load_rise);
+	CHECK(strstr(r.explanation, "one move") != NULL);
+	q = p;
+	q.leak_segment_share = 0;
+	CHECK_STR(verdict_of(&m, &q), "leak");
+
+	r = run(&k, &p, 1);
+	show("leak-under-load-2", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "leak");
+	CHECK(r.seg_ok && r.seg_rising);
+
+	g_load = NULL;
+	free(up);
+	drop(&m);
+	drop(&k);
+}
+
 static void test_small_cases(void)
 {
 	detect_params p;
@@ -625,6 +679,7 @@ int main(void)
 	test_level_shift();
 	test_follow();
 	test_load_index();
+	test_moved_in();
 	test_small_cases();
 	test_real_shapes();
 	test_large();
