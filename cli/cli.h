@@ -29,6 +29,13 @@ void cli_diagf(const char *file, unsigned long long line, const char *sev,
  * would replace the device with a file. */
 int cli_output_is_special(const char *path);
 
+/* getopt_long with tsmem's messages.  `shorts` must start with ':'.
+ * Returns the option (or -1 at the end), or -2 after printing a usage
+ * error: a missing argument, an unknown option, or an argument given to a
+ * flag.  Every command parses its options through this one function. */
+struct option;
+int cli_next_opt(const char *cmd, int argc, char **argv, const char *shorts, const struct option *lo);
+
 /* Default database path: $TSMEM_DB, else ./tsmem.db. */
 const char *cli_default_db(void);
 

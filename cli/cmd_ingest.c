@@ -60,29 +60,6 @@ static const struct option inspect_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* getopt_long with our messages: returns the option, or -2 on a usage error. */
-static int next_opt(const char *cmd, int argc, char **argv, const char *shorts, const struct option *lo)
-{
-	int c;
-
-	opterr = 0;
-	c = getopt_long(argc, argv, shorts, lo, NULL);
-	if (c == '?') {
-		if (optopt != 0 && strchr(shorts, optopt) != NULL)
-			cli_usage_error(cmd, "option '-%c' needs an argument", optopt);
-		else if (optopt != 0)
-			cli_usage_error(cmd, "unknown option '-%c'", optopt);
-		else
-			cli_usage_error(cmd, "unknown option or missing argument: '%s'", argv[optind - 1]);
-		return -2;
-	}
-	if (c == ':') {
-		cli_usage_error(cmd, "missing argument to '%s'", argv[optind - 1]);
-		return -2;
-	}
-	return c;
-}
-
 int cli_ingest(int argc, char **argv)
 {
 	ingest_cfg cfg;
@@ -90,7 +67,7 @@ int cli_ingest(int argc, char **argv)
 
 	ingest_cfg_init(&cfg);
 	optind = 1;
-	while ((c = next_opt("ingest", argc, argv, ":d:H:i:a:y:fb:qh", ingest_opts)) != -1) {
+	while ((c = cli_next_opt("ingest", argc, argv, ":d:H:i:a:y:fb:qh", ingest_opts)) != -1) {
 		if (c == -2)
 			return TSM_EXIT_USAGE;
 		if (c == 'h') {
@@ -115,7 +92,7 @@ int cli_inspect(int argc, char **argv)
 	ingest_cfg_init(&cfg);
 	cfg.dry_run = 1;
 	optind = 1;
-	while ((c = next_opt("inspect", argc, argv, ":i:a:y:h", inspect_opts)) != -1) {
+	while ((c = cli_next_opt("inspect", argc, argv, ":i:a:y:h", inspect_opts)) != -1) {
 		if (c == -2)
 			return TSM_EXIT_USAGE;
 		if (c == 'h') {

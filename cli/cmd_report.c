@@ -142,34 +142,6 @@ static void print_help(const char *head)
 	      stdout);
 }
 
-/* getopt_long with our messages: the option, or -2 after a usage error.
- * With a leading ':' in `shorts`, ':' means a missing argument and '?' an
- * unknown option or an argument given to a flag. */
-static int next_opt(const char *cmd, int argc, char **argv, const char *shorts,
-                    const struct option *lo)
-{
-	int c;
-
-	opterr = 0;
-	c = getopt_long(argc, argv, shorts, lo, NULL);
-	if (c == ':') {
-		cli_usage_error(cmd, "missing argument to '%s'", argv[optind - 1]);
-		return -2;
-	}
-	if (c == '?') {
-		const char *arg = argv[optind - 1];
-
-		if (optopt >= 256 || (optopt > 0 && strchr(shorts, optopt) != NULL))
-			cli_usage_error(cmd, "option '%s' takes no argument", arg);
-		else if (optopt > 0 && strncmp(arg, "--", 2) != 0)
-			cli_usage_error(cmd, "unknown option '-%c'", optopt);
-		else
-			cli_usage_error(cmd, "unknown option '%s'", arg);
-		return -2;
-	}
-	return c;
-}
-
 /* Read exactly `n` decimal digits at *s into *out; advance.  0 or -1. */
 static int digits(const char **s, int n, int *out)
 {
@@ -585,7 +557,7 @@ int cli_report(int argc, char **argv)
 
 	rcfg_init(&cfg);
 	optind = 1;
-	while ((c = next_opt("report", argc, argv, ":d:H:o:b:h", report_lopts)) != -1) {
+	while ((c = cli_next_opt("report", argc, argv, ":d:H:o:b:h", report_lopts)) != -1) {
 		if (c == -2)
 			return TSM_EXIT_USAGE;
 		if (c == 'h') {
@@ -613,7 +585,7 @@ int cli_analyze(int argc, char **argv)
 	rcfg_init(&cfg);
 	ingest_cfg_init(&ic);
 	optind = 1;
-	while ((c = next_opt("analyze", argc, argv, ":d:H:o:i:a:y:b:qh", analyze_lopts)) != -1) {
+	while ((c = cli_next_opt("analyze", argc, argv, ":d:H:o:i:a:y:b:qh", analyze_lopts)) != -1) {
 		if (c == -2)
 			return TSM_EXIT_USAGE;
 		if (c == 'h') {

@@ -202,8 +202,7 @@ int cli_simulate(int argc, char **argv)
 	sim_opts_init(&so);
 	memset(&truth, 0, sizeof truth);
 	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:", lo, NULL)) != -1) {
+	while ((c = cli_next_opt("simulate", argc, argv, ":o:", lo)) != -1) {
 		double dv;
 		long long lv;
 
@@ -290,10 +289,8 @@ int cli_simulate(int argc, char **argv)
 				return cli_usage_error("simulate", "empty --truth FILE");
 			truth_path = optarg;
 			break;
-		case ':':
-			return cli_usage_error("simulate", "missing argument to '%s'", argv[optind - 1]);
-		default:
-			return cli_usage_error("simulate", "unknown option '%s'", argv[optind - 1]);
+		default: /* -2: usage error already printed */
+			return TSM_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)

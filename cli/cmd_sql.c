@@ -81,10 +81,9 @@ int cli_sql(int argc, char **argv)
 		}
 	}
 	shorts[k] = '\0';
-	opterr = 0;
 	optind = 1;
 	for (;;) {
-		c = getopt_long(argc, argv, shorts, lopts, NULL);
+		c = cli_next_opt("sql", argc, argv, shorts, lopts);
 		if (c == -1)
 			break;
 		switch (c) {
@@ -100,12 +99,8 @@ int cli_sql(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return TSM_EXIT_OK;
-		case ':':
-			return cli_usage_error("sql", "option '%s' requires an argument", argv[optind - 1]);
-		default:
-			if (optopt != 0 && optopt < 256)
-				return cli_usage_error("sql", "unknown option '-%c'", optopt);
-			return cli_usage_error("sql", "unknown option '%s'", argv[optind - 1]);
+		default: /* -2: usage error already printed */
+			return TSM_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc)

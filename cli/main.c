@@ -1,6 +1,7 @@
 /* main.c — entry point: dispatch to a command, --help, --version, and the
  * message helpers every command uses.  The only file with main().
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,30 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'tsmem %s --help'.\n", cmd);
 	return TSM_EXIT_USAGE;
+}
+
+int cli_next_opt(const char *cmd, int argc, char **argv, const char *shorts, const struct option *lo)
+{
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, shorts, lo, NULL);
+	if (c == ':') {
+		cli_usage_error(cmd, "missing argument: option '%s' requires an argument", argv[optind - 1]);
+		return -2;
+	}
+	if (c == '?') {
+		const char *arg = argv[optind - 1];
+
+		if (optopt >= 256 || (optopt > 0 && strchr(shorts, optopt) != NULL))
+			cli_usage_error(cmd, "option '%s' takes no argument", arg);
+		else if (optopt > 0 && strncmp(arg, "--", 2) != 0)
+			cli_usage_error(cmd, "unknown option '-%c'", optopt);
+		else
+			cli_usage_error(cmd, "unknown option '%s'", arg);
+		return -2;
+	}
+	return c;
 }
 
 int cli_output_is_special(const char *path)
