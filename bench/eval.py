@@ -70,6 +70,8 @@ Environment:
   EVAL_SCENARIOS=a,b  only these scenarios
   EVAL_KEEP=all|misses|none  keep traffic.out and tsmem.db of every case /
                       of cases with a miss (default; when <= 64 MiB) / none
+  EVAL_OUT=dir        where the cases, misses.txt and summary.txt go
+                      (default bench/out/eval)
   TSMEM=path          the binary (default build/tsmem)
 """
 
@@ -86,7 +88,7 @@ import sys
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-OUT = os.path.join(ROOT, "bench", "out", "eval")
+OUT = os.path.abspath(os.environ.get("EVAL_OUT") or os.path.join(ROOT, "bench", "out", "eval"))
 
 FORMATS = ["F1", "F2", "F3", "F4"]
 INTERVALS = [10, 30, 60, 300, 900]

@@ -17,19 +17,12 @@
 #include <time.h>
 
 #include "classify.h"
+#include "classify_int.h"
 #include "stats.h"
 
 #define HUGE_RATIO 1e308
 
-/* Scratch arrays of one call, freed together. */
-typedef struct scratch {
-	double *x, *u, *lo;
-	uint64_t *ua, *uu;
-	detect_window *win;
-	double *wt, *wy, *wz;
-} scratch;
-
-static void scratch_free(scratch *s)
+void detect_scratch_free(detect_scratch *s)
 {
 	free(s->x);
 	free(s->u);
@@ -42,8 +35,7 @@ static void scratch_free(scratch *s)
 	free(s->wz);
 }
 
-/* Drop the floor-trend scratch (floor_trend allocates it afresh). */
-static void scratch_free_trend(scratch *s)
+void detect_scratch_free_trend(detect_scratch *s)
 {
 	free(s->lo);
 	free(s->win);
@@ -344,7 +336,7 @@ static void cycle_gain(const detect_input *in, const detect_params *p, const dou
 
 /* The floor trend: window minima of the (rolling-min) in-use, then the
  * trend and saturation tests on them. */
-static tsm_status floor_trend(const detect_input *in, const detect_params *p, scratch *s,
+tsm_status detect_floor_trend(const detect_input *in, const detect_params *p, detect_scratch *s,
                               detect_result *r)
 {
 	size_t n = in->n, nw = 0, cap, i, k, first = 0, last;
@@ -468,217 +460,6 @@ static tsm_status floor_trend(const detect_input *in, const detect_params *p, sc
 	for (i = 0; i < k; i++)
 		if (s->wy[i] <= r->floor_first + 0.1 * r->effect_floor)
 			r->since = s->wt[i];
-	return TSM_OK;
-}
-
-/* Least squares u = a + beta·load + g·x over the dumps with a known load
- * (x centred): how many bytes of in-use one unit of load brings, with a
- * linear drift (a leak) kept out of beta.  Returns 0 for a flat load, NaN
- * when the load moves in step with time. */
-static double load_beta(const double *x, const double *u, const double *load, size_t n)
-{
-	double n0 = 0, mx = 0, ml = 0, mu = 0, sxx = 0, sll = 0, sxl = 0, sxu = 0, slu = 0, det;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (!isfinite(load[i]) || !(load[i] > 0))
-			continue;
-		n0++;
-		mx += x[i];
-		ml += load[i];
-		mu += u[i];
-	}
-	if (n0 < 3)
-		return NAN;
-	mx /= n0;
-	ml /= n0;
-	mu /= n0;
-	for (i = 0; i < n; i++) {
-		double dx, dl, du;
-
-		if (!isfinite(load[i]) || !(load[i] > 0))
-			continue;
-		dx = x[i] - mx;
-		dl = load[i] - ml;
-		du = u[i] - mu;
-		sxx += dx * dx;
-		sll += dl * dl;
-		sxl += dx * dl;
-		sxu += dx * du;
-		slu += dl * du;
-	}
-	if (!(sll > 0))
-		return 0;               /* a flat load explains nothing */
-	det = sxx * sll - sxl * sxl;
-	if (!(det > 1e-12 * sxx * sll))
-		return NAN;             /* load and drift cannot be told apart */
-	return (sxx * slu - sxl * sxu) / det;
-}
-
-/* The floor relative to the load (spans shorter than leak_load_cycles
- * cycles, load index given).  Within a load cycle the daily upswing lifts
- * the floor of every connection-driven allocator like a leak lifts one:
- * take out what the common load explains, in-use − beta·(load − 1) with
- * beta from load_beta (0 <= beta <= load_max_elasticity × median in-use; a
- * load-proportional allocator becomes flat, a leak keeps its rise), and
- * run the same floor trend on it (window minima; the rolling minimum over
- * the cycle's troughs is not needed once the load is out).  load_rising:
- * the load-free floor keeps at least leak_load_share of the raw rise.
- * Sets the load_* fields; load_applied stays 0 when there is no usable
- * load index or too few windows. */
-static tsm_status load_trend(const detect_input *in, const detect_params *p, scratch *s,
-                             detect_result *r)
-{
-	detect_result t;
-	double *adj = NULL, *save = s->u, beta, m;
-	detect_params q;
-	size_t i, n = in->n, known = 0;
-	tsm_status rc;
-
-	r->load_applied = 0;
-	r->load_slope = r->load_slope_lo = r->load_beta = NAN;
-	r->load_mk_z = 0;
-	r->load_mk_p = 1;
-	r->load_rise = 0;
-	if (in->load == NULL || r->basis == DETECT_BASIS_SEQUENCE || !(p->leak_load_cycles > 0) ||
-	    !(p->cycle_hours > 0) || !(r->span_hours < p->leak_load_cycles * p->cycle_hours))
-		return TSM_OK;
-	for (i = 0; i < n; i++)
-		known += isfinite(in->load[i]) && in->load[i] > 0;
-	if ((double)known < p->min_dumps)
-		return TSM_OK;          /* no usable load index: the raw rule alone */
-	beta = load_beta(s->x, s->u, in->load, n);
-	if (!isfinite(beta))
-		return TSM_OK;
-	if (beta < 0)
-		beta = 0;
-	/* A leak that happens to grow with the load (or late, at the daily
-	 * peak) pulls beta up; no allocator follows the load by more than
-	 * load_max_elasticity × its median level. */
-	if (detect_median(s->u, n, &m) == TSM_OK && beta > p->load_max_elasticity * m)
-		beta = p->load_max_elasticity * m;
-	r->load_beta = beta;
-	adj = malloc(n * sizeof *adj);
-	if (adj == NULL)
-		return TSM_NOMEM;
-	for (i = 0; i < n; i++)
-		adj[i] = isfinite(in->load[i]) && in->load[i] > 0 ? s->u[i] - beta * (in->load[i] - 1.0)
-		                                                    : NAN;
-	t = *r;
-	t.trend_ok = 0;
-	t.windows = 0;
-	s->u = adj;
-	scratch_free_trend(s);
-	/* the load is out: plain window minima, no rolling minimum over the
-	 * cycle's troughs (which would hide a late rise for hours) */
-	q = *p;
-	q.floor_hours = 0;
-	rc = floor_trend(in, &q, s, &t);
-	scratch_free_trend(s);
-	s->u = save;
-	free(adj);
-	if (rc != TSM_OK)
-		return rc;
-	r->load_trend_ok = t.trend_ok;
-	if (!t.trend_ok)
-		return TSM_OK;          /* too few windows: the raw rule alone */
-	r->load_applied = 1;
-	r->load_slope = t.slope;
-	r->load_slope_lo = t.slope_lo;
-	r->load_mk_z = t.mk_z;
-	r->load_mk_p = t.mk_p;
-	r->load_rise = t.floor_rise;
-	/* The raw floor already passed the significance and effect tests;
-	 * what is asked here is how much of its rise the load explains. */
-	r->load_rising = t.floor_rise > 0 && t.floor_rise >= p->leak_load_share * r->floor_rise;
-	return TSM_OK;
-}
-
-/* One part [a, b) of the series: its load-free floor slope (load_trend
- * on the sub-series, beta fitted within the part).  *ok = 0 when the part
- * has too few dumps or windows. */
-static tsm_status seg_part(const detect_input *in, const detect_params *p, const scratch *s,
-                           const detect_result *r, size_t a, size_t b, int *ok, double *slope)
-{
-	detect_input sub = *in;
-	detect_result t;
-	scratch ss;
-	tsm_status rc;
-
-	*ok = 0;
-	*slope = NAN;
-	if (b <= a + 2)
-		return TSM_OK;
-	sub.n = b - a;
-	sub.t = in->t != NULL ? in->t + a : NULL;
-	sub.seq = in->seq != NULL ? in->seq + a : NULL;
-	sub.allocated = in->allocated + a;
-	sub.in_use = in->in_use + a;
-	sub.load = in->load + a;
-	memset(&ss, 0, sizeof ss);
-	ss.x = s->x + a;
-	ss.u = s->u + a;
-	memset(&t, 0, sizeof t);
-	t.basis = r->basis;
-	t.effect_floor = r->effect_floor;
-	t.span_hours = (ss.x[sub.n - 1] - ss.x[0]) / 3600.0;
-	if (!(t.span_hours > 0))
-		return TSM_OK;
-	rc = load_trend(&sub, p, &ss, &t);
-	scratch_free_trend(&ss);
-	if (rc != TSM_OK)
-		return rc;
-	if (t.load_applied && isfinite(t.load_slope)) {
-		*ok = 1;
-		*slope = t.load_slope;
-	}
-	return TSM_OK;
-}
-
-/* Split at the largest level shift of in-use (the first split of binary
- * segmentation) and ask whether the load-free floor also rises within a
- * part.  Load moved into an allocator once lifts its floor in one move and
- * then follows the load; a leak keeps rising on at least one side.
- * seg_rising stays 1 when no part can be tested. */
-static tsm_status seg_trend(const detect_input *in, const detect_params *p, scratch *s,
-                            detect_result *r)
-{
-	detect_cp_opts o;
-	size_t cp = 0, ncp = 0;
-	int ok_a, ok_b;
-	double sl_a, sl_b, best = -INFINITY, span = s->x[in->n - 1] - s->x[0];
-	tsm_status rc;
-
-	r->seg_ok = 0;
-	r->seg_x = NAN;
-	r->seg_rise = NAN;
-	r->seg_rising = 1;
-	if (!r->load_applied || !(p->leak_segment_share > 0))
-		return TSM_OK;
-	detect_cp_opts_default(&o);
-	o.max_cp = 1;
-	o.min_seg = 2;
-	rc = detect_change_points(s->u, in->n, &o, &cp, 1, &ncp);
-	if (rc == TSM_NOMEM)
-		return rc;
-	if (rc != TSM_OK || ncp == 0 || cp == 0 || cp >= in->n)
-		return TSM_OK;
-	r->seg_x = s->x[cp];
-	rc = seg_part(in, p, s, r, 0, cp, &ok_a, &sl_a);
-	if (rc != TSM_OK)
-		return rc;
-	rc = seg_part(in, p, s, r, cp, in->n, &ok_b, &sl_b);
-	if (rc != TSM_OK)
-		return rc;
-	if (ok_a)
-		best = sl_a;
-	if (ok_b && sl_b > best)
-		best = sl_b;
-	if (!ok_a && !ok_b)
-		return TSM_OK;
-	r->seg_ok = 1;
-	r->seg_rise = best * span;
-	r->seg_rising = r->seg_rise >= p->leak_segment_share * r->load_rise;
 	return TSM_OK;
 }
 
@@ -895,7 +676,7 @@ static void decide(const detect_input *in, const detect_params *p, detect_result
 tsm_status detect_classify(const detect_input *in, const detect_params *p,
                            detect_result *out, char *err)
 {
-	scratch s;
+	detect_scratch s;
 	detect_result *r = out;
 	tsm_status rc = TSM_OK;
 	size_t i, n = in->n;
@@ -989,13 +770,13 @@ tsm_status detect_classify(const detect_input *in, const detect_params *p,
 			say_insufficient(in, p, r);
 		goto out;
 	}
-	rc = floor_trend(in, p, &s, r);
+	rc = detect_floor_trend(in, p, &s, r);
 	if (rc != TSM_OK)
 		goto out;
-	rc = load_trend(in, p, &s, r);
+	rc = detect_load_trend(in, p, &s, r);
 	if (rc != TSM_OK)
 		goto out;
-	rc = seg_trend(in, p, &s, r);
+	rc = detect_seg_trend(in, p, &s, r);
 	if (rc != TSM_OK)
 		goto out;
 	decide(in, p, r);
@@ -1020,6 +801,6 @@ out:
 		tsm_seterr(err, "out of memory");
 	if (r->explanation[0] >= 'a' && r->explanation[0] <= 'z')
 		r->explanation[0] = (char)(r->explanation[0] - 'a' + 'A');
-	scratch_free(&s);
+	detect_scratch_free(&s);
 	return rc;
 }
