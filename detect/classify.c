@@ -445,6 +445,8 @@ tsm_status detect_floor_trend(const detect_input *in, const detect_params *p, de
 	if (rc == TSM_OK) {
 		r->saturating = sat.saturating;
 		r->last_flat = sat.last_flat;
+		r->third_rise = isfinite(sat.slope_third) ? sat.slope_third * (s->x[n - 1] - s->x[0])
+		                                          : NAN;
 	}
 	/* Halves of a floor that still carries the load cycle (its rolling
 	 * minimum is narrower than a cycle: spans under min_windows cycles)
@@ -565,9 +567,62 @@ static int leak_rules(const detect_input *in, const detect_params *p, const dete
 {
 	double chunk_bytes = (double)in->chunk_items * in->type_size;
 
+	if (r->load_applied) {
+		/* a span shorter than leak_load_cycles cycles: the floor with
+		 * the common load taken out carries the evidence */
+		*follows = (double)r->alloc_growth >= p->leak_follow_frac * r->load_rise - chunk_bytes;
+		return r->load_rising && r->load_rise > r->effect_floor &&
+		       r->load_floor_jump <= p->leak_step_share * r->load_rise && *follows &&
+		       !r->load_saturating && r->seg_rising;
+	}
 	*follows = (double)r->alloc_growth >= p->leak_follow_frac * r->floor_rise - chunk_bytes;
 	return floor_rising(p, r) && r->floor_rise > r->effect_floor && floor_spread(p, r) &&
-	       *follows && !r->saturating && (!r->load_applied || (r->load_rising && r->seg_rising));
+	       *follows && !r->saturating;
+}
+
+/* Plateau on a short span (load_applied): say which part of the
+ * load-free leak rule failed, first failure first. */
+static void say_load_plateau(const detect_params *p, detect_result *r, int follows,
+                             const char *a, const char *u)
+{
+	char lr[32], ef[32], x[48], y[48];
+	const char *lead = "with the common load of the lifetime's allocators taken out";
+
+	fmt_bytes(lr, sizeof lr, r->load_rise);
+	fmt_bytes(ef, sizeof ef, r->effect_floor);
+	if (!r->load_rising) {
+		explain(r, "%s (the span is shorter than %g load cycles), the in-use floor shows no "
+		        "significant rise (%s%s over the span, p %.2g over %zu windows): in-use moves with "
+		        "the load; allocated %s, in use %s.",
+		        lead, p->leak_load_cycles, r->load_rise >= 0 ? "+" : "", lr, r->load_mk_p,
+		        r->load_windows, a, u);
+	} else if (!(r->load_rise > r->effect_floor)) {
+		explain(r, "%s, the in-use floor rises slightly (+%s, below the %s effect floor); "
+		        "allocated %s, in use %s: stationary within noise.", lead, lr, ef, a, u);
+	} else if (r->load_floor_jump > p->leak_step_share * r->load_rise) {
+		fmt_bytes(x, sizeof x, r->load_floor_jump);
+		explain(r, "%s, the in-use floor moved up mostly in one step (everything after it at "
+		        "least %s above everything before, more than %.0f %% of the +%s rise): a level "
+		        "shift or a fill, not a steady rise; allocated %s, in use %s.",
+		        lead, x, 100.0 * p->leak_step_share, lr, a, u);
+	} else if (!follows) {
+		fmt_bytes(x, sizeof x, (double)r->alloc_growth);
+		explain(r, "%s, the in-use floor rises (+%s) but allocated grew only %s: the rise reuses "
+		        "free memory already held (%s allocated, %s in use), not a leak yet; watch it.",
+		        lead, lr, x, a, u);
+	} else if (r->load_saturating) {
+		explain(r, "%s, the in-use floor rose (+%s) and has levelled off; allocated %s, in use "
+		        "%s: a filled cache or pool at its plateau.", lead, lr, a, u);
+	} else {
+		fmt_x(x, sizeof x, r->basis, r->seg_x);
+		fmt_bytes(y, sizeof y, r->seg_rise);
+		explain(r, "the in-use floor rises (+%s with the common load taken out) but mostly in "
+		        "one move near %s%s: before and after it the load-free floor rises at most %s "
+		        "over the span (less than %.0f %% of its whole rise): load moved into this "
+		        "allocator, not a leak; allocated %s, in use %s.",
+		        lr, x, r->seg_moved ? ", as the other buffer sizes lost about as many bytes" : "",
+		        y, 100.0 * p->leak_segment_share, a, u);
+	}
 }
 
 static void decide(const detect_input *in, const detect_params *p, detect_result *r)
@@ -586,6 +641,25 @@ static void decide(const detect_input *in, const detect_params *p, detect_result
 		double zc = detect_norm_ppf(1.0 - p->alpha / 2.0);
 
 		r->verdict = DETECT_V_LEAK;
+		if (r->load_applied) {
+			char lrate[48], lrise[32];
+
+			r->bytes_per_day = r->load_slope * 86400.0;
+			r->since = r->load_since;
+			r->confidence = 0.5 + 0.25 * clamp01((r->load_mk_z - zc) / zc) +
+			                0.25 * clamp01(r->load_rise / r->effect_floor - 1.0);
+			fmt_rate(lrate, sizeof lrate, r->basis, r->load_slope);
+			fmt_bytes(lrise, sizeof lrise, r->load_rise);
+			fmt_x(since, sizeof since, r->basis, r->since);
+			explain(r, "with the common load of the lifetime's allocators taken out (the span is "
+			        "shorter than %g load cycles), the in-use floor rises %s (+%s over the span, "
+			        "%zu windows, Mann-Kendall z %.1f, p %.2g after autocorrelation correction) "
+			        "since about %s, allocated follows (+%s) and the growth does not level off: "
+			        "live objects accumulate.",
+			        p->leak_load_cycles, lrate, lrise, r->load_windows, r->load_mk_z,
+			        r->load_mk_p, since, grow);
+			return;
+		}
 		r->bytes_per_day = r->slope * (r->basis == DETECT_BASIS_SEQUENCE ? 1000.0 : 86400.0);
 		r->confidence = 0.5 + 0.25 * clamp01((r->mk_z - zc) / zc) +
 		                0.25 * clamp01(r->floor_rise / r->effect_floor - 1.0);
@@ -620,7 +694,9 @@ static void decide(const detect_input *in, const detect_params *p, detect_result
 	                            : 0.5;
 	if (!r->model.at_plateau)
 		r->confidence -= 0.1;
-	if (rising && r->saturating)
+	if (r->load_applied)
+		say_load_plateau(p, r, follows, a, u);
+	else if (rising && r->saturating)
 		explain(r, "the in-use floor rose (+%s) and has levelled off; allocated %s, in use %s: a "
 		        "filled cache or pool at its plateau.", rise, a, u);
 	else if (rising && r->floor_rise > r->effect_floor && !floor_spread(p, r)) {
@@ -631,26 +707,6 @@ static void decide(const detect_input *in, const detect_params *p, detect_result
 		        "above everything before, more than %.0f %% of the +%s rise): a level shift, not a "
 		        "steady rise; allocated %s, in use %s.",
 		        jump, 100.0 * p->leak_step_share, rise, a, u);
-	} else if (rising && r->floor_rise > r->effect_floor && r->load_applied && !r->load_rising) {
-		char lr[32];
-
-		fmt_bytes(lr, sizeof lr, r->load_rise);
-		explain(r, "the in-use floor rises (+%s) with the common load of the lifetime's allocators: "
-		        "with the load taken out it moves by %s%s (less than %.0f %% of that rise) over a "
-		        "span shorter than %g load cycles: the upswing of the load cycle, not a leak; "
-		        "allocated %s, in use %s.",
-		        rise, r->load_rise >= 0 ? "+" : "", lr, 100.0 * p->leak_load_share,
-		        p->leak_load_cycles, a, u);
-	} else if (rising && r->floor_rise > r->effect_floor && r->load_applied && !r->seg_rising) {
-		char sx[48], sr[32];
-
-		fmt_x(sx, sizeof sx, r->basis, r->seg_x);
-		fmt_bytes(sr, sizeof sr, r->seg_rise);
-		explain(r, "the in-use floor rises (+%s) but mostly in one move near %s: before and after "
-		        "it the floor, with the common load taken out, rises at most %s over the span "
-		        "(less than %.0f %% of its whole rise): load moved into this allocator once, not a "
-		        "leak; allocated %s, in use %s.",
-		        rise, sx, sr, 100.0 * p->leak_segment_share, a, u);
 	} else if (rising && r->floor_rise > r->effect_floor && !follows)
 		explain(r, "the in-use floor rises %s but allocated grew only %s: the rise reuses free "
 		        "memory already held (%s allocated, %s in use), not a leak yet; watch it.",
@@ -688,6 +744,8 @@ tsm_status detect_classify(const detect_input *in, const detect_params *p,
 	r->load_slope = r->load_slope_lo = r->load_beta = NAN;
 	r->load_mk_p = 1.0;
 	r->seg_x = r->seg_rise = NAN;
+	r->seg_self_shift = r->seg_others_shift = NAN;
+	r->load_since = r->third_rise = NAN;
 	r->seg_rising = 1;
 	r->since = r->peak_x = r->recent_from = NAN;
 	r->span_hours = NAN;

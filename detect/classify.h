@@ -72,14 +72,19 @@ typedef struct detect_params {
 	                            * (time basis, load index given): the floor
 	                            * must also rise relative to the lifetime's
 	                            * common load (load_rising); 0 = never (2) */
-	double leak_load_share;    /* ... and the load-free floor keeps at least
-	                            * this share of the raw floor rise (0.5) */
 	double leak_segment_share; /* ... and, split at the largest level shift
 	                            * of in-use, the load-free floor rises
 	                            * within a part (pre or post) by at least
 	                            * this share of its whole-span rise: not
 	                            * one move of load into the allocator
 	                            * (0.25; 0 = off) */
+	double leak_move_share;    /* a level shift is load moved between sizes
+	                            * when the other iobuf buckets lose at least
+	                            * this share of what it gains (0.5; 0 = off) */
+	double load_window_samples;/* load-free floor: windows of at least this
+	                            * many dumps, no hour minimum (2) */
+	double load_max_collinearity; /* a load falling in step with time (R² of
+	                            * load on time above this) gets beta 0 (0.9) */
 	double load_max_elasticity;/* the load-relative floor takes out at most
 	                            * this × median in-use per unit of load (1) */
 	double load_min_allocators;/* the load index of a dump needs at least
@@ -146,6 +151,10 @@ typedef struct detect_input {
 	                            * at each dump (median over the allocators of
 	                            * in-use / own median, scaled to median 1),
 	                            * NaN = unknown; NULL = none (no load test) */
+	const double *others;      /* n values: in-use bytes of the lifetime's
+	                            * other iobuf buckets at the dump (NaN =
+	                            * unknown; NULL = none): did a level shift
+	                            * move bytes between sizes or add them? */
 } detect_input;
 
 typedef struct detect_result {
@@ -182,6 +191,8 @@ typedef struct detect_result {
 	                            * floor before), >= 0 */
 	double effect_floor;       /* max(chunks·C·size, frac·alloc_last, slack) */
 	int64_t alloc_growth;      /* alloc_last − alloc_first */
+	double third_rise;         /* the saturation test's last-third floor
+	                            * slope × the span, NaN unknown */
 	int saturating, last_flat; /* saturation: cycle_gain when known, else
 	                            * detect_saturation_test on the floor */
 	int cycle_gain_ok;         /* span >= two load cycles (time basis) */
@@ -209,21 +220,32 @@ typedef struct detect_result {
 	double slack_bytes;        /* churn_slack_frac × slack_items × type_size */
 	/* load-relative floor (spans < leak_load_cycles cycles, load given):
 	 * the same floor trend on in-use − load_beta × (load − 1) */
-	int load_applied;          /* 1: the leak rule requires load_rising */
+	int load_applied;          /* 1: the leak rule uses the load-free floor */
 	int load_trend_ok;         /* enough windows for the test */
 	double load_beta;          /* bytes of in-use per unit of load (least
 	                            * squares with a linear drift, >= 0) */
 	double load_slope, load_slope_lo; /* Theil–Sen and Sen lower bound */
 	double load_mk_z, load_mk_p;
 	double load_rise;          /* load_slope × the span, bytes */
-	int load_rising;           /* load_rise >= leak_load_share × floor_rise */
+	int load_rising;           /* the load-free floor rises: Mann–Kendall
+	                            * p < alpha upward and Sen's lower bound > 0 */
+	size_t load_windows;       /* windows of the load-free floor */
+	double load_since;         /* where the load-free floor left its start */
+	double load_floor_jump;    /* its largest persistent step, bytes */
+	int load_saturating;       /* it levels off: saturating, and the last
+	                            * third flat or rising by less than the
+	                            * effect floor over the span */
 	int seg_ok;                /* 1: a part around the largest level shift
 	                            * had a load-free floor trend */
 	double seg_x;              /* where the largest level shift is, NaN none */
 	double seg_rise;           /* max over the parts of their load-free
 	                            * Theil–Sen slope × the whole span, bytes */
 	int seg_rising;            /* !seg_ok or seg_rise >= leak_segment_share
-	                            * × load_rise */
+	                            * × load_rise, or seg_added */
+	double seg_self_shift;     /* load-free median after − before the shift */
+	double seg_others_shift;   /* the same for the other iobuf buckets */
+	int seg_moved;             /* others lost >= leak_move_share of the gain */
+	int seg_added;             /* others known and not seg_moved */
 } detect_result;
 
 /* Classify one series.  Points are used in the given order (snapshot

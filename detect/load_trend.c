@@ -1,9 +1,11 @@
 /* load_trend.c — the leak test's view of short lifetimes (spans shorter
  * than leak_load_cycles load cycles): the floor with the lifetime's common
- * load taken out (detect_load_trend), and the split at the largest level
- * shift of in-use (detect_seg_trend), which tells load moved into an
- * allocator once from a floor that keeps rising.  Called by
- * detect_classify (classify.c); no I/O.
+ * load taken out (detect_load_trend), which replaces the raw floor as the
+ * leak evidence there, and the split at the largest level shift of in-use
+ * (detect_seg_trend), which tells load moved into an allocator once from
+ * a floor that keeps rising, and bytes moved between buffer sizes from
+ * bytes added (seg_bytes).  Called by detect_classify (classify.c); no
+ * I/O.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -15,19 +17,22 @@
  * (x centred): how many bytes of in-use one unit of load brings, with a
  * linear drift (a leak) kept out of beta.  Returns 0 for a flat load, NaN
  * when the load moves in step with time. */
-static double load_beta(const double *x, const double *u, const double *load, size_t n)
+static double load_beta(const double *x, const double *u, const double *load, size_t n,
+                        double *r2, double *lslope)
 {
 	double n0 = 0, mx = 0, ml = 0, mu = 0, sxx = 0, sll = 0, sxl = 0, sxu = 0, slu = 0, det;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (!isfinite(load[i]) || !(load[i] > 0))
+		if (!isfinite(load[i]) || !(load[i] > 0) || !isfinite(u[i]))
 			continue;
 		n0++;
 		mx += x[i];
 		ml += load[i];
 		mu += u[i];
 	}
+	*r2 = 0;
+	*lslope = 0;
 	if (n0 < 3)
 		return NAN;
 	mx /= n0;
@@ -36,7 +41,7 @@ static double load_beta(const double *x, const double *u, const double *load, si
 	for (i = 0; i < n; i++) {
 		double dx, dl, du;
 
-		if (!isfinite(load[i]) || !(load[i] > 0))
+		if (!isfinite(load[i]) || !(load[i] > 0) || !isfinite(u[i]))
 			continue;
 		dx = x[i] - mx;
 		dl = load[i] - ml;
@@ -49,6 +54,10 @@ static double load_beta(const double *x, const double *u, const double *load, si
 	}
 	if (!(sll > 0))
 		return 0;               /* a flat load explains nothing */
+	if (sxx > 0) {
+		*r2 = sxl * sxl / (sxx * sll);
+		*lslope = sxl / sxx;
+	}
 	det = sxx * sll - sxl * sxl;
 	if (!(det > 1e-12 * sxx * sll))
 		return NAN;             /* load and drift cannot be told apart */
@@ -61,16 +70,21 @@ static double load_beta(const double *x, const double *u, const double *load, si
  * take out what the common load explains, in-use − beta·(load − 1) with
  * beta from load_beta (0 <= beta <= load_max_elasticity × median in-use; a
  * load-proportional allocator becomes flat, a leak keeps its rise), and
- * run the same floor trend on it (window minima; the rolling minimum over
- * the cycle's troughs is not needed once the load is out).  load_rising:
- * the load-free floor keeps at least leak_load_share of the raw rise.
- * Sets the load_* fields; load_applied stays 0 when there is no usable
- * load index or too few windows. */
+ * run the same floor trend on it: plain minima of windows of
+ * load_window_samples dumps (the rolling minimum over the cycle's troughs
+ * and hour-long windows are not needed once the load is out, and short
+ * spans need every window they can get; Hamed–Rao takes care of the
+ * autocorrelation of narrow windows).  When the load moves almost in step
+ * with time (R² > load_max_collinearity), beta is the allowed value that
+ * speaks least for a leak.  load_rising: the load-free floor rises
+ * (Mann–Kendall p < alpha upward, Sen's lower bound > 0).  Sets the
+ * load_* fields; load_applied stays 0 when there is no usable load index
+ * or too few windows, and the raw floor's rule applies. */
 tsm_status detect_load_trend(const detect_input *in, const detect_params *p, detect_scratch *s,
                              detect_result *r)
 {
 	detect_result t;
-	double *adj = NULL, *save = s->u, beta, m;
+	double *adj = NULL, *save = s->u, beta, m, r2, lslope;
 	detect_params q;
 	size_t i, n = in->n, known = 0;
 	tsm_status rc;
@@ -87,7 +101,7 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 		known += isfinite(in->load[i]) && in->load[i] > 0;
 	if ((double)known < p->min_dumps)
 		return TSM_OK;          /* no usable load index: the raw rule alone */
-	beta = load_beta(s->x, s->u, in->load, n);
+	beta = load_beta(s->x, s->u, in->load, n, &r2, &lslope);
 	if (!isfinite(beta))
 		return TSM_OK;
 	if (beta < 0)
@@ -95,8 +109,17 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 	/* A leak that happens to grow with the load (or late, at the daily
 	 * peak) pulls beta up; no allocator follows the load by more than
 	 * load_max_elasticity × its median level. */
-	if (detect_median(s->u, n, &m) == TSM_OK && beta > p->load_max_elasticity * m)
+	if (detect_median(s->u, n, &m) != TSM_OK)
+		m = NAN;
+	if (isfinite(m) && beta > p->load_max_elasticity * m)
 		beta = p->load_max_elasticity * m;
+	/* Over part of a cycle the load can move almost in step with time,
+	 * and then least squares hardly tells beta from a drift.  Against a
+	 * falling load a positive beta only adds to the load-free rise, so
+	 * it is not trusted there: beta 0, the raw rise must carry it.  (On
+	 * a rising load a beta too large only hides a leak.) */
+	if (r2 > p->load_max_collinearity && lslope < 0)
+		beta = 0;
 	r->load_beta = beta;
 	adj = malloc(n * sizeof *adj);
 	if (adj == NULL)
@@ -113,6 +136,8 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 	 * cycle's troughs (which would hide a late rise for hours) */
 	q = *p;
 	q.floor_hours = 0;
+	q.window_samples = p->load_window_samples;
+	q.window_hours = 0;
 	rc = detect_floor_trend(in, &q, s, &t);
 	detect_scratch_free_trend(s);
 	s->u = save;
@@ -128,9 +153,17 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 	r->load_mk_z = t.mk_z;
 	r->load_mk_p = t.mk_p;
 	r->load_rise = t.floor_rise;
-	/* The raw floor already passed the significance and effect tests;
-	 * what is asked here is how much of its rise the load explains. */
-	r->load_rising = t.floor_rise > 0 && t.floor_rise >= p->leak_load_share * r->floor_rise;
+	r->load_windows = t.windows;
+	r->load_since = t.since;
+	r->load_floor_jump = t.floor_jump;
+	/* Levelled off: decelerating, and the last third is flat or rises
+	 * at a rate that would not lift the floor by the effect floor over
+	 * the whole span.  (Halves alone are not enough here: what is left
+	 * of the load cycle, or a leak that follows the load, can make one
+	 * half slower than the other.) */
+	r->load_saturating = t.saturating &&
+	                     (t.last_flat || (isfinite(t.third_rise) && t.third_rise < r->effect_floor));
+	r->load_rising = t.mk_z > 0 && t.mk_p < p->alpha && t.slope_lo > 0;
 	return TSM_OK;
 }
 
@@ -175,6 +208,82 @@ static tsm_status seg_part(const detect_input *in, const detect_params *p, const
 	return TSM_OK;
 }
 
+/* median(v[a..b)) over the finite values; NaN when none.  Reorders a
+ * copy, not v. */
+static tsm_status part_median(const double *v, size_t a, size_t b, double *tmp, double *out)
+{
+	size_t i, k = 0;
+
+	*out = NAN;
+	for (i = a; i < b; i++)
+		if (isfinite(v[i]))
+			tmp[k++] = v[i];
+	if (k == 0)
+		return TSM_OK;
+	return detect_median(tmp, k, out) == TSM_NOMEM ? TSM_NOMEM : TSM_OK;
+}
+
+/* Did the level shift at cp move bytes between buffer sizes, or add
+ * them?  Both series with the common load taken out (this allocator with
+ * r->load_beta, the other iobuf buckets with their own beta), the shift
+ * is the median after cp minus the median before.  Load moved from one
+ * size to another leaves the bytes in flight about the same, so the other
+ * buckets lose about what this one gains; live objects that are never
+ * freed add bytes that nobody lost.  Sets r->seg_moved / r->seg_added
+ * (both 0 when the other buckets are unknown). */
+static tsm_status seg_bytes(const detect_input *in, const detect_params *p,
+                            const detect_scratch *s, size_t cp, detect_result *r)
+{
+	size_t i, n = in->n;
+	double *a = NULL, *o = NULL, *tmp = NULL, bo, m, sa, sb, oa, ob;
+	tsm_status rc = TSM_OK;
+
+	r->seg_moved = r->seg_added = 0;
+	r->seg_self_shift = r->seg_others_shift = NAN;
+	if (in->others == NULL || in->load == NULL || !isfinite(r->load_beta) ||
+	    !(p->leak_move_share > 0))
+		return TSM_OK;
+	a = malloc(n * sizeof *a);
+	o = malloc(n * sizeof *o);
+	tmp = malloc(n * sizeof *tmp);
+	if (a == NULL || o == NULL || tmp == NULL) {
+		rc = TSM_NOMEM;
+		goto out;
+	}
+	bo = load_beta(s->x, in->others, in->load, n, &sa, &sb);
+	if (!isfinite(bo))
+		goto out;
+	if (bo < 0)
+		bo = 0;
+	rc = part_median(in->others, 0, n, tmp, &m);
+	if (rc != TSM_OK)
+		goto out;
+	if (isfinite(m) && bo > p->load_max_elasticity * m)
+		bo = p->load_max_elasticity * m;
+	for (i = 0; i < n; i++) {
+		int ok = isfinite(in->load[i]) && in->load[i] > 0;
+
+		a[i] = ok ? s->u[i] - r->load_beta * (in->load[i] - 1.0) : NAN;
+		o[i] = ok && isfinite(in->others[i]) ? in->others[i] - bo * (in->load[i] - 1.0) : NAN;
+	}
+	if ((rc = part_median(a, 0, cp, tmp, &sa)) != TSM_OK ||
+	    (rc = part_median(a, cp, n, tmp, &sb)) != TSM_OK ||
+	    (rc = part_median(o, 0, cp, tmp, &oa)) != TSM_OK ||
+	    (rc = part_median(o, cp, n, tmp, &ob)) != TSM_OK)
+		goto out;
+	if (!isfinite(sa) || !isfinite(sb) || !isfinite(oa) || !isfinite(ob) || !(sb > sa))
+		goto out;
+	r->seg_self_shift = sb - sa;
+	r->seg_others_shift = ob - oa;
+	r->seg_moved = r->seg_others_shift <= -p->leak_move_share * r->seg_self_shift;
+	r->seg_added = !r->seg_moved;
+out:
+	free(a);
+	free(o);
+	free(tmp);
+	return rc;
+}
+
 /* Split at the largest level shift of in-use (the first split of binary
  * segmentation) and ask whether the load-free floor also rises within a
  * part.  Load moved into an allocator once lifts its floor in one move and
@@ -193,6 +302,8 @@ tsm_status detect_seg_trend(const detect_input *in, const detect_params *p, dete
 	r->seg_x = NAN;
 	r->seg_rise = NAN;
 	r->seg_rising = 1;
+	r->seg_moved = r->seg_added = 0;
+	r->seg_self_shift = r->seg_others_shift = NAN;
 	if (!r->load_applied || !(p->leak_segment_share > 0))
 		return TSM_OK;
 	detect_cp_opts_default(&o);
@@ -204,6 +315,9 @@ tsm_status detect_seg_trend(const detect_input *in, const detect_params *p, dete
 	if (rc != TSM_OK || ncp == 0 || cp == 0 || cp >= in->n)
 		return TSM_OK;
 	r->seg_x = s->x[cp];
+	rc = seg_bytes(in, p, s, cp, r);
+	if (rc != TSM_OK)
+		return rc;
 	rc = seg_part(in, p, s, r, 0, cp, &ok_a, &sl_a);
 	if (rc != TSM_OK)
 		return rc;
@@ -219,6 +333,9 @@ tsm_status detect_seg_trend(const detect_input *in, const detect_params *p, dete
 	r->seg_ok = 1;
 	r->seg_rise = best * span;
 	r->seg_rising = r->seg_rise >= p->leak_segment_share * r->load_rise;
+	/* a shift that added bytes nobody lost is not load moving in */
+	if (r->seg_added)
+		r->seg_rising = 1;
 	return TSM_OK;
 }
 

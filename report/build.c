@@ -316,13 +316,23 @@ out:
 
 typedef struct load_index {
 	size_t nb;               /* 0: none */
+	size_t na;               /* allocators (rows of mat) */
 	double t0, span;         /* bin b covers t0 + span·[b, b+1)/nb */
 	double *lv;              /* nb values, NaN = unknown */
+	double *iobuf;           /* nb values: summed mean in-use bytes of the
+	                          * iobuf buckets in the bin, NaN = a bucket
+	                          * with data has none in this bin */
+	float *mat;              /* na × nb: allocator's mean in-use in the bin
+	                          * / its median (NaN none) */
+	double *med;             /* na: allocator's median in-use, bytes */
 } load_index;
 
 static void load_index_free(load_index *li)
 {
 	free(li->lv);
+	free(li->iobuf);
+	free(li->mat);
+	free(li->med);
 	memset(li, 0, sizeof *li);
 }
 
@@ -342,7 +352,7 @@ static tsm_status load_index_build(db *d, const report_opts *o, const report_lif
 	const detect_params *p = &o->params;
 	double t0 = rl->lt.first_ts, t1 = rl->lt.last_ts, *sum = NULL, *row = NULL, *col = NULL;
 	float *mat = NULL;
-	size_t *cnt = NULL, nb, i, b, k, active = 0;
+	size_t *cnt = NULL, nb, i, b, k, active = 0, nio = 0;
 	tsm_status rc = TSM_OK;
 
 	memset(li, 0, sizeof *li);
@@ -359,12 +369,16 @@ static tsm_status load_index_build(db *d, const report_opts *o, const report_lif
 	li->nb = nb;
 	li->t0 = t0;
 	li->span = t1 - t0;
-	mat = malloc(na * nb * sizeof *mat);
+	li->na = na;
+	mat = li->mat = malloc(na * nb * sizeof *mat);
+	li->med = calloc(na, sizeof *li->med);
+	li->iobuf = calloc(nb, sizeof *li->iobuf);
 	sum = malloc(nb * sizeof *sum);
 	cnt = malloc(nb * sizeof *cnt);
 	col = malloc(na * sizeof *col);
 	li->lv = malloc(nb * sizeof *li->lv);
-	if (mat == NULL || sum == NULL || cnt == NULL || col == NULL || li->lv == NULL)
+	if (mat == NULL || li->med == NULL || li->iobuf == NULL || sum == NULL || cnt == NULL ||
+	    col == NULL || li->lv == NULL)
 		goto nomem;
 	for (i = 0; i < na; i++) {
 		db_series s;
@@ -397,7 +411,13 @@ static tsm_status load_index_build(db *d, const report_opts *o, const report_lif
 		}
 		for (b = 0; b < nb; b++)
 			mr[b] = cnt[b] > 0 ? (float)(sum[b] / (double)cnt[b] / m) : NAN;
+		li->med[i] = m;
 		active += m > 0;
+		if (al[i].bucket >= 0 && m > 0) {
+			for (b = 0; b < nb; b++)
+				li->iobuf[b] += cnt[b] > 0 ? sum[b] / (double)cnt[b] : NAN;
+			nio++;
+		}
 		db_series_free(&s);
 	}
 	if ((double)active < p->load_min_allocators) {
@@ -424,6 +444,10 @@ static tsm_status load_index_build(db *d, const report_opts *o, const report_lif
 		for (b = 0; b < nb; b++)
 			li->lv[b] /= med;
 	}
+	if (nio == 0) {
+		free(li->iobuf);
+		li->iobuf = NULL;
+	}
 	goto out;
 nomem:
 	rc = TSM_NOMEM;
@@ -431,7 +455,6 @@ nomem:
 out:
 	if (rc != TSM_OK)
 		load_index_free(li);
-	free(mat);
 	free(sum);
 	free(cnt);
 	free(col);
@@ -450,14 +473,14 @@ static detect_basis lifetime_basis(const db_lifetime *lt)
 
 /* One allocator of a lifetime: load, model, classify, accumulate. */
 static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
-                              const db_allocator *al, const model_config *cfg, fleet *f,
-                              const db_range *rg, const load_index *li, char *err)
+                              const db_allocator *al, size_t ai, const model_config *cfg,
+                              fleet *f, const db_range *rg, const load_index *li, char *err)
 {
 	report_alloc *a = &rl->alloc[rl->nalloc];
 	db_series s;
 	detect_input in;
 	uint64_t *items = NULL;
-	double *load = NULL;
+	double *load = NULL, *others = NULL;
 	uint32_t dump_chunk = 0, c;
 	model_chunk_source src = MODEL_CHUNK_UNKNOWN;
 	tsm_status rc;
@@ -518,6 +541,28 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 			load[k] = isfinite(s.t[k]) ? li->lv[load_bin(li, s.t[k])] : NAN;
 		in.load = load;
 	}
+	if (li->nb > 0 && li->iobuf != NULL && s.n > 0 && ai < li->na) {
+		/* the other iobuf buckets' in-use in the dump's bin (this
+		 * bucket's own bin mean taken out) */
+		others = malloc(s.n * sizeof *others);
+		if (others == NULL) {
+			rc = TSM_NOMEM;
+			goto out;
+		}
+		for (k = 0; k < s.n; k++) {
+			size_t bk;
+			double self = 0;
+
+			others[k] = NAN;
+			if (!isfinite(s.t[k]))
+				continue;
+			bk = load_bin(li, s.t[k]);
+			if (al->bucket >= 0 && li->med[ai] > 0)
+				self = (double)li->mat[ai * li->nb + bk] * li->med[ai];
+			others[k] = li->iobuf[bk] - self;
+		}
+		in.others = others;
+	}
 	rc = detect_classify(&in, &o->params, &a->r, err);
 	if (rc != TSM_OK)
 		goto out;
@@ -546,6 +591,7 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 out:
 	free(items);
 	free(load);
+	free(others);
 	db_series_free(&s);
 	return rc;
 }
@@ -601,7 +647,7 @@ static tsm_status build_lifetime(db *d, const report_opts *o, report_lifetime *r
 	for (i = 0; i < na; i++) {
 		if (o->glob != NULL && fnmatch(o->glob, al[i].name, 0) != 0)
 			continue;
-		rc = build_alloc(d, o, rl, &al[i], &cfg, &f, rg, &li, err);
+		rc = build_alloc(d, o, rl, &al[i], i, &cfg, &f, rg, &li, err);
 		if (rc != TSM_OK)
 			goto out;
 	}

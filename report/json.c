@@ -175,7 +175,22 @@ static cJSON *alloc_json(jb *b, const report_lifetime *rl, const report_alloc *a
 		put_round(b, y, "mk_z", r->load_mk_z, 0.0001);
 		put_num(b, y, "p_value", r->load_mk_p);
 		put_num(b, y, "floor_rise", round(r->load_rise));
+		put_num(b, y, "windows", (double)r->load_windows);
+		put_num(b, y, "largest_step", round(r->load_floor_jump));
 		put_bool(b, y, "rising", r->load_rising);
+		put_bool(b, y, "levelled_off", r->load_saturating);
+		if (r->seg_ok || isfinite(r->seg_self_shift)) {
+			cJSON *z = put(b, y, "level_shift", cJSON_CreateObject());
+
+			put_time(b, z, "at", r->basis, r->seg_x, 1);
+			put_num(b, z, "part_rise", isfinite(r->seg_rise) ? round(r->seg_rise) : NAN);
+			put_num(b, z, "self_shift",
+			        isfinite(r->seg_self_shift) ? round(r->seg_self_shift) : NAN);
+			put_num(b, z, "other_iobuf_shift",
+			        isfinite(r->seg_others_shift) ? round(r->seg_others_shift) : NAN);
+			put_str(b, z, "bytes", r->seg_moved ? "moved" : r->seg_added ? "added" : "unknown");
+			put_bool(b, z, "rising_within_parts", r->seg_rising);
+		}
 	}
 	x = put(b, o, "churn", cJSON_CreateObject());
 	put_num(b, x, "peak_in_use_est", round(r->peak_est));
