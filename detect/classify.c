@@ -165,45 +165,65 @@ static void levels(const detect_input *in, detect_result *r)
 	r->utilization = r->alloc_last > 0 ? (double)r->inuse_last / (double)r->alloc_last : 0.0;
 }
 
-/* The typical past level of in-use: the median of the per-cycle maxima
- * over the load cycles from the start up to the cycle of the held peak
- * (cycles aligned to the first dump, only dumps before `until`).  A single
- * burst sets the peak but not this level; a workload that ran at a higher
- * level for cycles sets both.  *out = NaN when no dump qualifies.  Returns
- * TSM_OK or TSM_NOMEM. */
-static tsm_status past_cycle_level(const detect_input *in, const double *x, double period,
-                                   double peak_x, double until, double *out)
+/* The low period of the churn test on a time axis.  Cycles of `period`
+ * are counted back from the last dump (cycle 0 is the last period; the
+ * earliest cycle counts only if it covers at least half a period).  The
+ * low period is the last j >= jmin cycles; for each j the past level is
+ * the lowest of the per-cycle in-use maxima before it (every cycle before
+ * reached it) and the low level the highest in-use since.  The j with the
+ * largest past/low ratio (low + slack) wins.  A change in workload shows
+ * as every cycle since it staying under what every cycle before it
+ * reached; a quiet day, even the last one, is only a low draw among
+ * ordinary day-to-day swings.  O(n + cycles).  Sets *past (NaN when no
+ * cycle precedes the low period) and *from_x (start of the low period). */
+static tsm_status churn_split(const detect_input *in, const double *x, double period,
+                              size_t jmin, double slack, double *past, double *from_x)
 {
-	size_t i, m = 0;
-	double *mx, last_cycle, cur = -1, cyc = -1;
+	size_t n = in->n, i, K, j, k;
+	double end = x[n - 1], *mx, *after, *before, best = -1;
 
-	*out = NAN;
-	if (!(period > 0) || in->n == 0 || !(x[0] < until))
+	*past = NAN;
+	*from_x = end - (double)jmin * period;
+	K = (size_t)floor((end - x[0]) / period) + 1;
+	if (K > n)
+		K = n;                       /* at most one non-empty cycle per dump */
+	if (K <= jmin)
 		return TSM_OK;
-	last_cycle = floor((until - x[0]) / period);
-	if (isfinite(peak_x) && peak_x >= x[0] && floor((peak_x - x[0]) / period) < last_cycle)
-		last_cycle = floor((peak_x - x[0]) / period);
-	mx = malloc(in->n * sizeof *mx);     /* at most one maximum per dump */
+	mx = malloc(3 * (K + 1) * sizeof *mx);
 	if (mx == NULL)
 		return TSM_NOMEM;
-	for (i = 0; i < in->n && x[i] < until; i++) {
-		double c = floor((x[i] - x[0]) / period);
+	after = mx + (K + 1);
+	before = after + (K + 1);
+	for (k = 0; k < K; k++)
+		mx[k] = NAN;
+	for (i = 0; i < n; i++) {
+		double c = floor((end - x[i]) / period);
 
-		if (c > last_cycle)
-			break;
-		if (c != cyc) {                  /* x is non-decreasing */
-			if (cyc >= 0)
-				mx[m++] = cur;
-			cyc = c;
-			cur = -1;
-		}
-		if ((double)in->in_use[i] > cur)
-			cur = (double)in->in_use[i];
+		k = c < (double)K ? (size_t)c : K - 1;
+		if (!(mx[k] >= (double)in->in_use[i]))
+			mx[k] = (double)in->in_use[i];
 	}
-	if (cyc >= 0)
-		mx[m++] = cur;
-	if (m > 0 && detect_median(mx, m, out) != TSM_OK)
-		*out = NAN;
+	if (end - (double)(K - 1) * period - x[0] < period / 2)
+		mx[K - 1] = NAN;             /* a partial first cycle: its peak may be missing */
+	after[0] = 0;                    /* after[j]: max of cycles 0..j-1 */
+	for (k = 0; k < K; k++)
+		after[k + 1] = isfinite(mx[k]) && mx[k] > after[k] ? mx[k] : after[k];
+	before[K] = INFINITY;            /* before[j]: min of cycles j..K-1 */
+	for (k = K; k-- > 0;)
+		before[k] = isfinite(mx[k]) && mx[k] < before[k + 1] ? mx[k] : before[k + 1];
+	for (j = jmin; j < K; j++) {
+		double ratio, low = after[j] + slack;
+
+		if (!isfinite(before[j]))
+			continue;
+		ratio = low > 0 ? before[j] / low : HUGE_RATIO;
+		if (ratio > best) {
+			best = ratio;
+			*past = before[j];
+			/* cycle j ends at end - j·period, inclusive */
+			*from_x = nextafter(end - (double)j * period, INFINITY);
+		}
+	}
 	free(mx);
 	return TSM_OK;
 }
@@ -216,7 +236,7 @@ static tsm_status churn_stats(const detect_input *in, const detect_params *p, co
 {
 	double chunk_bytes = (double)in->chunk_items * in->type_size;
 	double implied = (double)r->alloc_last - chunk_bytes;
-	double low;
+	double low, slack = p->churn_slack_frac * (double)in->slack_items * in->type_size;
 	size_t i, from;
 
 	r->peak_est = (double)r->model.peak_in_use;
@@ -245,28 +265,30 @@ static tsm_status churn_stats(const detect_input *in, const detect_params *p, co
 		if (w > span / 2)
 			w = span / 2;
 		r->recent_from = x[in->n - 1] - w;
-		for (from = in->n - 1; from > 0 && x[from - 1] >= r->recent_from; from--)
-			;
 		if (period > 0) {
 			/* A low period shorter than one load cycle may be the
 			 * trough of the cycle, not a change in workload. */
 			r->churn_cycle_ok = w >= period;
 			if (r->churn_cycle_ok) {
-				double lvl;
+				double lvl, fx;
+				size_t jmin = (size_t)ceil(w / period - 1e-9);
 
-				if (past_cycle_level(in, x, period, r->peak_x, r->recent_from,
-				                     &lvl) != TSM_OK)
+				if (churn_split(in, x, period, jmin < 1 ? 1 : jmin, slack, &lvl,
+				                &fx) != TSM_OK)
 					return TSM_NOMEM;
+				r->recent_from = fx;
 				if (isfinite(lvl) && lvl < r->past_level)
 					r->past_level = lvl;
 			}
 		}
+		for (from = in->n - 1; from > 0 && x[from - 1] >= r->recent_from; from--)
+			;
 	}
 	r->recent_max = 0;
 	for (i = from; i < in->n; i++)
 		if (in->in_use[i] > r->recent_max)
 			r->recent_max = in->in_use[i];
-	r->slack_bytes = p->churn_slack_frac * (double)in->slack_items * in->type_size;
+	r->slack_bytes = slack;
 	low = (double)r->recent_max + r->slack_bytes;
 	r->churn_ratio = low > 0 ? r->past_level / low : HUGE_RATIO;
 	r->stranded_recent = r->alloc_last - r->recent_max;
@@ -404,19 +426,21 @@ tsm_status detect_floor_trend(const detect_input *in, const detect_params *p, de
 	r->floor_first = s->wy[0];
 	r->floor_last = s->wy[k - 1];
 	/* The largest persistent step: over the window boundaries i, how far
-	 * the lowest floor from i on lies above the highest floor before i
-	 * (a level shift puts its whole rise there; a steady rise, a load
-	 * cycle or noise put little). */
+	 * the lowest floor from i + g on lies above the highest floor before
+	 * i (a level shift puts its whole rise there; a steady rise, a load
+	 * cycle or noise put little).  g: the windows the rolling minimum
+	 * (fw wide) takes to show a step in full, which it spreads over fw. */
 	r->floor_jump = 0;
 	{
 		double *suf = s->wz, pre = s->wy[0];
+		size_t g = fw > 0 ? (size_t)ceil(fw / w) : 0;
 
 		suf[k - 1] = s->wy[k - 1];
 		for (i = k - 1; i > 0; i--)
 			suf[i - 1] = fmin(s->wy[i - 1], suf[i]);
-		for (i = 1; i < k; i++) {
-			if (suf[i] - pre > r->floor_jump)
-				r->floor_jump = suf[i] - pre;
+		for (i = 1; i + g < k; i++) {
+			if (suf[i + g] - pre > r->floor_jump)
+				r->floor_jump = suf[i + g] - pre;
 			pre = fmax(pre, s->wy[i]);
 		}
 	}
@@ -509,7 +533,7 @@ static int churn_timed(const detect_result *r, const detect_params *p)
 
 static void say_churn(detect_result *r, const detect_params *p, int strong)
 {
-	char a[32], pk[32], rm[32], st[32], lv[32], when[48];
+	char a[32], pk[32], rm[32], st[32], lv[32], when[48], from[48];
 	double ratio;
 
 	fmt_bytes(a, sizeof a, (double)r->alloc_last);
@@ -536,10 +560,11 @@ static void say_churn(detect_result *r, const detect_params *p, int strong)
 	fmt_bytes(lv, sizeof lv, r->past_level);
 	ratio = r->churn_ratio;
 	r->confidence = 0.7 + 0.25 * clamp01(log10(ratio / p->churn_ratio) / log10(10.0));
-	explain(r, "allocated holds %s from a %speak of %s in use at %s; in-use typically reached %s "
-	        "per load cycle before, but has stayed at or below %s since (%.1fx lower%s): %s "
-	        "stranded by a change in workload.",
-	        a, r->peak_implied ? "sampled-between-dumps " : "", pk, when, lv, rm,
+	fmt_x(from, sizeof from, r->basis, r->recent_from);
+	explain(r, "allocated holds %s from a %speak of %s in use at %s; in-use reached at least %s "
+	        "in every load cycle before %s, but has stayed at or below %s since (%.1fx lower%s): "
+	        "%s stranded by a change in workload.",
+	        a, r->peak_implied ? "sampled-between-dumps " : "", pk, when, lv, from, rm,
 	        ratio >= HUGE_RATIO ? 1e6 : ratio,
 	        r->slack_bytes > 0 ? ", counting the thread-cache slack as in use" : "", st);
 }

@@ -143,6 +143,26 @@ static double sh_shift_late(double t, double days)
 	return (t < days * DAY - 12 * 3600.0 ? 200.0 : 60.0);
 }
 
+/* A steady workload whose daily peaks vary (0.75-0.95 of the first two
+ * days') and whose last day happens to be the quietest (0.62): not a
+ * change in workload. */
+static double quiet_day(double t)
+{
+	int day = (int)(t / DAY);
+
+	if (day < 2)
+		return 1.0;
+	if (day >= 29)
+		return 0.62;
+	return 0.75 + 0.2 * (double)((day * 7) % 5) / 4.0;
+}
+
+static double sh_quiet_last_day(double t, double days)
+{
+	(void)days;
+	return 200.0 * quiet_day(t) * (1.0 + 0.3 * sin(2.0 * M_PI * t / DAY));
+}
+
 /* Load moves up once, mid-span (e.g. a new traffic mix): a level shift. */
 static double sh_stepup(double t, double days)
 {
@@ -351,6 +371,27 @@ static void test_churn(void)
 	q = p;
 	q.churn_min_chunks = 100;
 	CHECK_STR(verdict_of(&s, &q), "plateau");
+
+	/* A quiet last day after a month of varying daily peaks: against the
+	 * first two days alone it looks 1.6x lower, but the low period
+	 * starts where the cycles before it typically peaked highest above
+	 * everything since, and no such split reaches churn_ratio. */
+	{
+		series qd = make(sh_quiet_last_day, 30, 600, 0.0, 262144, 32);
+
+		r = run(&qd, &p, 1);
+		show("quiet-last-day", &r);
+		CHECK(r.verdict != DETECT_V_CHURN);
+		CHECK(r.churn_ratio < p.churn_ratio);
+		CHECK(r.churn_ratio > 1.0);
+		/* the old rule's reading, for the record: first two days' peak
+		 * over the last day's is above churn_ratio */
+		CHECK(1.0 / 0.62 > p.churn_ratio);
+		drop(&qd);
+	}
+	/* the shift's split: the low period starts at the drop (day 2) */
+	r = run(&s, &p, 1);
+	CHECK(fabs(r.recent_from - (T0 + 2 * DAY)) <= 300.0 + 1.0);
 
 	/* the drop happened 12 h ago: inside the 24 h recent window => not yet */
 	r = run(&late, &p, 1);
