@@ -425,6 +425,21 @@ tsm_status detect_floor_trend(const detect_input *in, const detect_params *p, de
 		return TSM_OK;
 	r->floor_first = s->wy[0];
 	r->floor_last = s->wy[k - 1];
+	/* Level gains of the floor: the median of the first, middle and last
+	 * sixth of the windows (gains, not slopes: Theil–Sen's halves barely
+	 * see a fill that is done in the first hours). */
+	r->gain_first = r->gain_last = NAN;
+	if (k >= 6) {
+		size_t six = k / 6, mid = k / 2 - six / 2;
+		double l0, lm, l1;
+
+		if (detect_median(s->wy, six, &l0) == TSM_OK &&
+		    detect_median(s->wy + mid, six, &lm) == TSM_OK &&
+		    detect_median(s->wy + (k - six), six, &l1) == TSM_OK) {
+			r->gain_first = lm - l0;
+			r->gain_last = l1 - lm;
+		}
+	}
 	/* The largest persistent step: over the window boundaries i, how far
 	 * the lowest floor from i + g on lies above the highest floor before
 	 * i (a level shift puts its whole rise there; a steady rise, a load
@@ -771,6 +786,7 @@ tsm_status detect_classify(const detect_input *in, const detect_params *p,
 	r->seg_x = r->seg_rise = NAN;
 	r->seg_self_shift = r->seg_others_shift = NAN;
 	r->load_since = r->third_rise = NAN;
+	r->gain_first = r->gain_last = NAN;
 	r->seg_rising = 1;
 	r->since = r->peak_x = r->recent_from = NAN;
 	r->span_hours = NAN;

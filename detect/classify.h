@@ -191,6 +191,9 @@ typedef struct detect_result {
 	                            * floor before), >= 0 */
 	double effect_floor;       /* max(chunks·C·size, frac·alloc_last, slack) */
 	int64_t alloc_growth;      /* alloc_last − alloc_first */
+	double gain_first, gain_last; /* floor level gain from the first to the
+	                            * middle sixth of the windows, and from the
+	                            * middle to the last sixth (medians), bytes */
 	double third_rise;         /* the saturation test's last-third floor
 	                            * slope × the span, NaN unknown */
 	int saturating, last_flat; /* saturation: cycle_gain when known, else

@@ -158,11 +158,16 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 	r->load_floor_jump = t.floor_jump;
 	/* Levelled off: decelerating, and the last third is flat or rises
 	 * at a rate that would not lift the floor by the effect floor over
-	 * the whole span.  (Halves alone are not enough here: what is left
-	 * of the load cycle, or a leak that follows the load, can make one
-	 * half slower than the other.) */
-	r->load_saturating = t.saturating &&
-	                     (t.last_flat || (isfinite(t.third_rise) && t.third_rise < r->effect_floor));
+	 * the whole span (the halves' slopes alone are not enough here: what
+	 * is left of the load cycle, or a leak that follows the load, can
+	 * make one half slower than the other); or the floor's level gained
+	 * from the middle to the end at most saturation_ratio × what it
+	 * gained from the start to the middle (a fill done in the first
+	 * hours, which the halves' robust slopes hardly see). */
+	r->load_saturating =
+	        (t.saturating &&
+	         (t.last_flat || (isfinite(t.third_rise) && t.third_rise < r->effect_floor))) ||
+	        (t.gain_first > 0 && t.gain_last <= p->saturation_ratio * t.gain_first);
 	r->load_rising = t.mk_z > 0 && t.mk_p < p->alpha && t.slope_lo > 0;
 	return TSM_OK;
 }

@@ -663,6 +663,39 @@ static double sh_follow_fall(double t, double days)
 	return 2000.0 * load_fall(t);
 }
 
+/* A cache filling in its first hours (time constant 1 h) on a 12 h
+ * lifetime under a flat load: the load-free floor gains its level by the
+ * middle and not after (gain_first / gain_last): levelled off, not a
+ * leak, although its rise is significant. */
+static double sh_fast_fill(double t, double days)
+{
+	(void)days;
+	return 2000.0 * (1.0 - exp(-t / 3600.0)) + 100.0;
+}
+
+static void test_fast_fill(void)
+{
+	detect_params p;
+	series s = make(sh_fast_fill, 0.5, 60, 0.03, 8192, 32);
+	double *flat = malloc(s.n * sizeof *flat);
+	detect_result r;
+	size_t i;
+
+	detect_params_default(&p);
+	for (i = 0; i < s.n; i++)
+		flat[i] = 1.0 + 0.02 * (2.0 * urand() - 1.0);
+	g_load = flat;
+	r = run(&s, &p, 1);
+	show("fast-fill-12h", &r);
+	CHECK(r.load_applied && r.load_rising);
+	CHECK(r.gain_first > 0 && r.gain_last <= p.saturation_ratio * r.gain_first);
+	CHECK(r.load_saturating);
+	CHECK(r.verdict != DETECT_V_LEAK);
+	g_load = NULL;
+	free(flat);
+	drop(&s);
+}
+
 static void test_collinear_load(void)
 {
 	detect_params p, q;
@@ -799,6 +832,7 @@ int main(void)
 	test_load_index();
 	test_moved_in();
 	test_collinear_load();
+	test_fast_fill();
 	test_small_cases();
 	test_real_shapes();
 	test_large();
