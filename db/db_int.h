@@ -52,12 +52,8 @@ tsm_status db_prepare(const db *d, const char *sql, sqlite3_stmt **st, char *err
  * known).  Returns TSM_OK or TSM_ERR; the update is one transaction. */
 tsm_status db_assign_times(db *d, int64_t source_id, const timeline_opts *topts, char *err);
 
-/* Stored names: "F1".."F4"/"baseline"; "periodic"/"sigusr1"/"baseline";
- * "freelist"/"malloc"/"reclaimable"; the timeline quality names. */
-const char *db_format_str(parser_format f);
-const char *db_kind_str(parser_kind k);
+/* Stored names are parser_format_name, parser_kind_name, parser_mode_name
+ * and timeline_quality_name; this reads a stored kind back. */
 int db_kind_from_str(const char *s);          /* parser_kind, periodic if unknown */
-const char *db_mode_str(parser_mode m);
-const char *db_quality_str(timeline_quality q);
 
 #endif

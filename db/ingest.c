@@ -193,7 +193,7 @@ static tsm_status flush_lifetimes(db_ingest *in, char *err)
 		sqlite3_bind_int64(st, 1, lt->id);
 		sqlite3_bind_int64(st, 2, lt->first_snap);
 		sqlite3_bind_int64(st, 3, lt->last_snap);
-		sqlite3_bind_text(st, 4, db_mode_str(lt->mode), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, parser_mode_name(lt->mode), -1, SQLITE_STATIC);
 		if (lt->format != NULL)
 			sqlite3_bind_text(st, 5, lt->format, -1, SQLITE_STATIC);
 		else
@@ -531,8 +531,8 @@ static tsm_status lifetime_for(db_ingest *in, const parser_dump *dp, lt_state **
 	sqlite3_bind_int64(st, 1, in->source_id);
 	sqlite3_bind_text(st, 2, in->host, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, i64(dp->lifetime));
-	sqlite3_bind_text(st, 4, db_format_str(dp->format), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, db_mode_str(dp->mode), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, parser_format_name(dp->format), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, parser_mode_name(dp->mode), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, dp->new_lifetime && dp->start_reason != NULL ? dp->start_reason : "unknown", -1,
 	                  SQLITE_TRANSIENT);
 	rc = run(st);
@@ -626,7 +626,7 @@ static tsm_status put_snapshot(db_ingest *in, const parser_dump *dp, int64_t lif
 
 	if (reuse) {
 		sqlite3_bind_int64(st, 1, reuse);
-		sqlite3_bind_text(st, 2, db_kind_str(dp->kind), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, parser_kind_name(dp->kind), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, i64(dp->line));
 		sqlite3_bind_int(st, 4, dp->complete != 0);
 		if (has) {
@@ -637,12 +637,12 @@ static tsm_status put_snapshot(db_ingest *in, const parser_dump *dp, int64_t lif
 			sqlite3_bind_null(st, 6);
 		}
 		sqlite3_bind_int64(st, 7, i64(dp->end_offset));
-		sqlite3_bind_text(st, 8, db_format_str(dp->format), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, parser_format_name(dp->format), -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 9, dp->has_total != 0);
 	} else {
 		sqlite3_bind_int64(st, 1, lifetime_id);
 		sqlite3_bind_int64(st, 2, seq);
-		sqlite3_bind_text(st, 3, db_kind_str(dp->kind), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, parser_kind_name(dp->kind), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, i64(dp->line));
 		sqlite3_bind_int64(st, 5, i64(dp->byte_offset));
 		sqlite3_bind_int(st, 6, dp->complete != 0);
@@ -656,7 +656,7 @@ static tsm_status put_snapshot(db_ingest *in, const parser_dump *dp, int64_t lif
 		sqlite3_bind_int64(st, 9, in->source_id);
 		sqlite3_bind_int64(st, 10, i64(dp->seq));
 		sqlite3_bind_int64(st, 11, i64(dp->end_offset));
-		sqlite3_bind_text(st, 12, db_format_str(dp->format), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 12, parser_format_name(dp->format), -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 13, dp->has_total != 0);
 	}
 	rc = run(st);
@@ -794,7 +794,7 @@ tsm_status db_ingest_dump(db_ingest *in, const parser_dump *dp, char *err)
 	lt->last_snap = snap;
 	lt->mode = dp->mode;
 	if (dp->format != PARSER_FMT_BASELINE && dp->format != PARSER_FMT_NONE && lt->format == NULL)
-		lt->format = db_format_str(dp->format);
+		lt->format = parser_format_name(dp->format);
 	lt->dirty = 1;
 	in->last_dump_snap = snap;
 	in->last_id = lifetime_id;

@@ -395,29 +395,6 @@ sqlite3 *db_handle(db *d)
 
 /* ---- stored names ------------------------------------------------------ */
 
-const char *db_format_str(parser_format f)
-{
-	switch (f) {
-	case PARSER_FMT_F1: return "F1";
-	case PARSER_FMT_F2: return "F2";
-	case PARSER_FMT_F3: return "F3";
-	case PARSER_FMT_F4: return "F4";
-	case PARSER_FMT_BASELINE: return "baseline";
-	case PARSER_FMT_NONE: break;
-	}
-	return "none";
-}
-
-const char *db_kind_str(parser_kind k)
-{
-	switch (k) {
-	case PARSER_KIND_PERIODIC: return "periodic";
-	case PARSER_KIND_SIGUSR1: return "sigusr1";
-	case PARSER_KIND_BASELINE: return "baseline";
-	}
-	return "periodic";
-}
-
 int db_kind_from_str(const char *s)
 {
 	if (s != NULL && strcmp(s, "sigusr1") == 0)
@@ -425,28 +402,6 @@ int db_kind_from_str(const char *s)
 	if (s != NULL && strcmp(s, "baseline") == 0)
 		return PARSER_KIND_BASELINE;
 	return PARSER_KIND_PERIODIC;
-}
-
-const char *db_mode_str(parser_mode m)
-{
-	switch (m) {
-	case PARSER_MODE_FREELIST: return "freelist";
-	case PARSER_MODE_MALLOC: return "malloc";
-	case PARSER_MODE_RECLAIMABLE: return "reclaimable";
-	}
-	return "freelist";
-}
-
-const char *db_quality_str(timeline_quality q)
-{
-	switch (q) {
-	case TL_EXACT_BRACKET: return "exact_bracket";
-	case TL_PROPAGATED: return "propagated";
-	case TL_UPPER_BOUND: return "upper_bound";
-	case TL_RELATIVE: return "relative";
-	case TL_UNKNOWN: break;
-	}
-	return "unknown";
 }
 
 /* ---- allocator groups (spec §4.3) -------------------------------------- */

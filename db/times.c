@@ -115,7 +115,7 @@ tsm_status db_assign_times(db *d, int64_t source_id, const timeline_opts *topts,
 			sqlite3_bind_double(st, 2, dumps[i].ts);
 		else
 			sqlite3_bind_null(st, 2);
-		sqlite3_bind_text(st, 3, db_quality_str(known ? dumps[i].quality : TL_UNKNOWN), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, timeline_quality_name(known ? dumps[i].quality : TL_UNKNOWN), -1, SQLITE_STATIC);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE) {

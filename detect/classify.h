@@ -69,9 +69,9 @@ typedef struct detect_params {
 	                            * period must cover one; its past level is
 	                            * the median of the per-cycle maxima */
 	double leak_load_cycles;   /* spans shorter than this many load cycles
-	                            * (time basis, load index given): the floor
-	                            * must also rise relative to the lifetime's
-	                            * common load (load_rising); 0 = never (2) */
+	                            * (time basis, load index given): the leak
+	                            * rule runs on the floor with the lifetime's
+	                            * common load taken out; 0 = never (2) */
 	double leak_segment_share; /* ... and, split at the largest level shift
 	                            * of in-use, the load-free floor rises
 	                            * within a part (pre or post) by at least
@@ -237,7 +237,8 @@ typedef struct detect_result {
 	double load_floor_jump;    /* its largest persistent step, bytes */
 	int load_saturating;       /* it levels off: saturating, and the last
 	                            * third flat or rising by less than the
-	                            * effect floor over the span */
+	                            * effect floor over the span; or gain_last
+	                            * <= saturation_ratio × gain_first */
 	int seg_ok;                /* 1: a part around the largest level shift
 	                            * had a load-free floor trend */
 	double seg_x;              /* where the largest level shift is, NaN none */

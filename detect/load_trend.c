@@ -64,6 +64,34 @@ static double load_beta(const double *x, const double *u, const double *load, si
 	return (sxx * slu - sxl * sxu) / det;
 }
 
+/* beta of u against the load: load_beta, clamped to [0,
+ * load_max_elasticity × median u] (a leak that happens to grow with the
+ * load, or late, at the daily peak, pulls it up; no allocator follows the
+ * load by more than that).  NaN when load_beta cannot tell. */
+static double fit_beta(const double *x, const double *u, const double *load, size_t n,
+                       const detect_params *p, double *r2, double *lslope)
+{
+	double beta = load_beta(x, u, load, n, r2, lslope), m;
+
+	if (!isfinite(beta))
+		return NAN;
+	if (beta < 0)
+		beta = 0;
+	if (detect_median(u, n, &m) == TSM_OK && beta > p->load_max_elasticity * m)
+		beta = p->load_max_elasticity * m;
+	return beta;
+}
+
+/* out = u − beta·(load − 1) where both are known, NaN elsewhere. */
+static void load_free(const double *u, const double *load, double beta, size_t n, double *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = isfinite(load[i]) && load[i] > 0 && isfinite(u[i])
+		                 ? u[i] - beta * (load[i] - 1.0) : NAN;
+}
+
 /* The floor relative to the load (spans shorter than leak_load_cycles
  * cycles, load index given).  Within a load cycle the daily upswing lifts
  * the floor of every connection-driven allocator like a leak lifts one:
@@ -74,9 +102,8 @@ static double load_beta(const double *x, const double *u, const double *load, si
  * load_window_samples dumps (the rolling minimum over the cycle's troughs
  * and hour-long windows are not needed once the load is out, and short
  * spans need every window they can get; Hamed–Rao takes care of the
- * autocorrelation of narrow windows).  When the load moves almost in step
- * with time (R² > load_max_collinearity), beta is the allowed value that
- * speaks least for a leak.  load_rising: the load-free floor rises
+ * autocorrelation of narrow windows).  When the load falls almost in step
+ * with time (R² > load_max_collinearity), beta is 0.  load_rising: the load-free floor rises
  * (Mann–Kendall p < alpha upward, Sen's lower bound > 0).  Sets the
  * load_* fields; load_applied stays 0 when there is no usable load index
  * or too few windows, and the raw floor's rule applies. */
@@ -84,7 +111,7 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
                              detect_result *r)
 {
 	detect_result t;
-	double *adj = NULL, *save = s->u, beta, m, r2, lslope;
+	double *adj = NULL, *save = s->u, beta, r2, lslope;
 	detect_params q;
 	size_t i, n = in->n, known = 0;
 	tsm_status rc;
@@ -101,18 +128,9 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 		known += isfinite(in->load[i]) && in->load[i] > 0;
 	if ((double)known < p->min_dumps)
 		return TSM_OK;          /* no usable load index: the raw rule alone */
-	beta = load_beta(s->x, s->u, in->load, n, &r2, &lslope);
+	beta = fit_beta(s->x, s->u, in->load, n, p, &r2, &lslope);
 	if (!isfinite(beta))
 		return TSM_OK;
-	if (beta < 0)
-		beta = 0;
-	/* A leak that happens to grow with the load (or late, at the daily
-	 * peak) pulls beta up; no allocator follows the load by more than
-	 * load_max_elasticity × its median level. */
-	if (detect_median(s->u, n, &m) != TSM_OK)
-		m = NAN;
-	if (isfinite(m) && beta > p->load_max_elasticity * m)
-		beta = p->load_max_elasticity * m;
 	/* Over part of a cycle the load can move almost in step with time,
 	 * and then least squares hardly tells beta from a drift.  Against a
 	 * falling load a positive beta only adds to the load-free rise, so
@@ -124,9 +142,7 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 	adj = malloc(n * sizeof *adj);
 	if (adj == NULL)
 		return TSM_NOMEM;
-	for (i = 0; i < n; i++)
-		adj[i] = isfinite(in->load[i]) && in->load[i] > 0 ? s->u[i] - beta * (in->load[i] - 1.0)
-		                                                    : NAN;
+	load_free(s->u, in->load, beta, n, adj);
 	t = *r;
 	t.trend_ok = 0;
 	t.windows = 0;
@@ -213,19 +229,11 @@ static tsm_status seg_part(const detect_input *in, const detect_params *p, const
 	return TSM_OK;
 }
 
-/* median(v[a..b)) over the finite values; NaN when none.  Reorders a
- * copy, not v. */
-static tsm_status part_median(const double *v, size_t a, size_t b, double *tmp, double *out)
+/* median(v[a..b)) over the finite values (detect_median skips the rest);
+ * NaN when none.  TSM_OK or TSM_NOMEM. */
+static tsm_status part_median(const double *v, size_t a, size_t b, double *out)
 {
-	size_t i, k = 0;
-
-	*out = NAN;
-	for (i = a; i < b; i++)
-		if (isfinite(v[i]))
-			tmp[k++] = v[i];
-	if (k == 0)
-		return TSM_OK;
-	return detect_median(tmp, k, out) == TSM_NOMEM ? TSM_NOMEM : TSM_OK;
+	return detect_median(v + a, b - a, out) == TSM_NOMEM ? TSM_NOMEM : TSM_OK;
 }
 
 /* Did the level shift at cp move bytes between buffer sizes, or add
@@ -239,8 +247,8 @@ static tsm_status part_median(const double *v, size_t a, size_t b, double *tmp, 
 static tsm_status seg_bytes(const detect_input *in, const detect_params *p,
                             const detect_scratch *s, size_t cp, detect_result *r)
 {
-	size_t i, n = in->n;
-	double *a = NULL, *o = NULL, *tmp = NULL, bo, m, sa, sb, oa, ob;
+	size_t n = in->n;
+	double *a = NULL, *o = NULL, bo, r2, lslope, sa, sb, oa, ob;
 	tsm_status rc = TSM_OK;
 
 	r->seg_moved = r->seg_added = 0;
@@ -248,33 +256,21 @@ static tsm_status seg_bytes(const detect_input *in, const detect_params *p,
 	if (in->others == NULL || in->load == NULL || !isfinite(r->load_beta) ||
 	    !(p->leak_move_share > 0))
 		return TSM_OK;
+	bo = fit_beta(s->x, in->others, in->load, n, p, &r2, &lslope);
+	if (!isfinite(bo))
+		return TSM_OK;
 	a = malloc(n * sizeof *a);
 	o = malloc(n * sizeof *o);
-	tmp = malloc(n * sizeof *tmp);
-	if (a == NULL || o == NULL || tmp == NULL) {
+	if (a == NULL || o == NULL) {
 		rc = TSM_NOMEM;
 		goto out;
 	}
-	bo = load_beta(s->x, in->others, in->load, n, &sa, &sb);
-	if (!isfinite(bo))
-		goto out;
-	if (bo < 0)
-		bo = 0;
-	rc = part_median(in->others, 0, n, tmp, &m);
-	if (rc != TSM_OK)
-		goto out;
-	if (isfinite(m) && bo > p->load_max_elasticity * m)
-		bo = p->load_max_elasticity * m;
-	for (i = 0; i < n; i++) {
-		int ok = isfinite(in->load[i]) && in->load[i] > 0;
-
-		a[i] = ok ? s->u[i] - r->load_beta * (in->load[i] - 1.0) : NAN;
-		o[i] = ok && isfinite(in->others[i]) ? in->others[i] - bo * (in->load[i] - 1.0) : NAN;
-	}
-	if ((rc = part_median(a, 0, cp, tmp, &sa)) != TSM_OK ||
-	    (rc = part_median(a, cp, n, tmp, &sb)) != TSM_OK ||
-	    (rc = part_median(o, 0, cp, tmp, &oa)) != TSM_OK ||
-	    (rc = part_median(o, cp, n, tmp, &ob)) != TSM_OK)
+	load_free(s->u, in->load, r->load_beta, n, a);
+	load_free(in->others, in->load, bo, n, o);
+	if ((rc = part_median(a, 0, cp, &sa)) != TSM_OK ||
+	    (rc = part_median(a, cp, n, &sb)) != TSM_OK ||
+	    (rc = part_median(o, 0, cp, &oa)) != TSM_OK ||
+	    (rc = part_median(o, cp, n, &ob)) != TSM_OK)
 		goto out;
 	if (!isfinite(sa) || !isfinite(sb) || !isfinite(oa) || !isfinite(ob) || !(sb > sa))
 		goto out;
@@ -285,7 +281,6 @@ static tsm_status seg_bytes(const detect_input *in, const detect_params *p,
 out:
 	free(a);
 	free(o);
-	free(tmp);
 	return rc;
 }
 

@@ -201,28 +201,20 @@ static void lifetime_head(FILE *out, const report_lifetime *rl, int open)
 static void totals_par(FILE *out, const report_lifetime *rl)
 {
 	const report_totals *t = &rl->totals;
-	char a[24], u[24], s[24], cc[24], ic[24], sp[24], ps[24], w1[24], w2[24], at[32];
+	report_totals_str ts;
 
 	if (t->snapshots == 0) {
 		fputs("<p class=\"small\">Totals: no complete dump in this lifetime.</p>\n", out);
 		return;
 	}
-	report_fmt_size(a, sizeof a, (double)t->allocated);
-	report_fmt_size(u, sizeof u, (double)t->in_use);
-	report_fmt_size(s, sizeof s, (double)t->stranded);
-	report_fmt_size(cc, sizeof cc, (double)t->churn_cost);
-	report_fmt_size(ic, sizeof ic, (double)t->iobuf_churn_cost);
-	report_fmt_size(sp, sizeof sp, (double)t->sum_of_peaks);
-	report_fmt_size(ps, sizeof ps, (double)t->peak_of_sum);
-	report_fmt_size(w1, sizeof w1, (double)t->whatif_no_freelist);
-	report_fmt_size(w2, sizeof w2, (double)t->whatif_return_to_os);
-	report_fmt_x(at, sizeof at, rl->basis, t->peak_of_sum_x);
+	report_totals_format(rl, &ts);
 	fprintf(out, "<p class=\"small\">Totals over %zu complete dump%s: allocated <b>%s</b>, in use "
 	        "<b>%s</b>, stranded <b>%s</b>. Churn cost <b>%s</b> (iobuf %s): the per-allocator "
 	        "peaks add up to %s, the summed in-use peaked at %s (%s). Without the freelist (-F) "
 	        "about %s less would be resident; with free memory returned to the OS about %s less."
-	        "</p>\n", t->snapshots, t->snapshots == 1 ? "" : "s", a, u, s, cc, ic, sp, ps, at, w1,
-	        w2);
+	        "</p>\n", t->snapshots, t->snapshots == 1 ? "" : "s", ts.allocated, ts.in_use,
+	        ts.stranded, ts.churn_cost, ts.iobuf_churn_cost, ts.sum_of_peaks, ts.peak_of_sum,
+	        ts.peak_at, ts.no_freelist, ts.return_to_os);
 }
 
 /* The table of one lifetime, folded unless it is the latest or has a leak

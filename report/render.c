@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "report.h"
+#include "report_int.h"
 
 void report_fmt_size(char *buf, size_t len, double b)
 {
@@ -58,4 +59,21 @@ void report_fmt_iso(char *buf, size_t len, double t)
 
 	gmtime_r(&tt, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void report_totals_format(const report_lifetime *rl, report_totals_str *ts)
+{
+	const report_totals *t = &rl->totals;
+
+	report_fmt_size(ts->allocated, sizeof ts->allocated, (double)t->allocated);
+	report_fmt_size(ts->in_use, sizeof ts->in_use, (double)t->in_use);
+	report_fmt_size(ts->stranded, sizeof ts->stranded, (double)t->stranded);
+	report_fmt_size(ts->churn_cost, sizeof ts->churn_cost, (double)t->churn_cost);
+	report_fmt_size(ts->iobuf_churn_cost, sizeof ts->iobuf_churn_cost,
+	                (double)t->iobuf_churn_cost);
+	report_fmt_size(ts->sum_of_peaks, sizeof ts->sum_of_peaks, (double)t->sum_of_peaks);
+	report_fmt_size(ts->peak_of_sum, sizeof ts->peak_of_sum, (double)t->peak_of_sum);
+	report_fmt_size(ts->no_freelist, sizeof ts->no_freelist, (double)t->whatif_no_freelist);
+	report_fmt_size(ts->return_to_os, sizeof ts->return_to_os, (double)t->whatif_return_to_os);
+	report_fmt_x(ts->peak_at, sizeof ts->peak_at, rl->basis, t->peak_of_sum_x);
 }

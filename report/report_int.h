@@ -24,4 +24,14 @@ size_t report_utf8_next(const char *s, uint32_t *cp);
  * warming 2, malloc_mode 3, insufficient_data 4, plateau 5, idle 6. */
 int report_verdict_rank(detect_verdict v);
 
+/* A lifetime's totals as compact sizes (report_fmt_size) and the time of
+ * the summed in-use peak (report_fmt_x), for the text and HTML renderers. */
+typedef struct report_totals_str {
+	char allocated[16], in_use[16], stranded[16], churn_cost[16], iobuf_churn_cost[16];
+	char sum_of_peaks[16], peak_of_sum[16], no_freelist[16], return_to_os[16];
+	char peak_at[32];
+} report_totals_str;
+
+void report_totals_format(const report_lifetime *rl, report_totals_str *ts);
+
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "report_int.h"
 
 #define WIDTH 98
 
@@ -227,7 +228,7 @@ static void insufficient(FILE *out, const report_lifetime *rl, const detect_para
 static void totals(FILE *out, const report_lifetime *rl)
 {
 	const report_totals *t = &rl->totals;
-	char a[16], u[16], s[16], sp[16], ps[16], cc[16], w1[16], w2[16], ic[16], at[32];
+	report_totals_str ts;
 	char text[900];
 
 	if (t->snapshots == 0) {
@@ -235,22 +236,15 @@ static void totals(FILE *out, const report_lifetime *rl)
 		     "their allocators, not for totals).");
 		return;
 	}
-	report_fmt_size(a, sizeof a, (double)t->allocated);
-	report_fmt_size(u, sizeof u, (double)t->in_use);
-	report_fmt_size(s, sizeof s, (double)t->stranded);
-	report_fmt_size(sp, sizeof sp, (double)t->sum_of_peaks);
-	report_fmt_size(ps, sizeof ps, (double)t->peak_of_sum);
-	report_fmt_size(cc, sizeof cc, (double)t->churn_cost);
-	report_fmt_size(ic, sizeof ic, (double)t->iobuf_churn_cost);
-	report_fmt_size(w1, sizeof w1, (double)t->whatif_no_freelist);
-	report_fmt_size(w2, sizeof w2, (double)t->whatif_return_to_os);
-	report_fmt_x(at, sizeof at, rl->basis, t->peak_of_sum_x);
+	report_totals_format(rl, &ts);
 	snprintf(text, sizeof text, "Totals over %zu complete dump%s: allocated %s, in use %s, "
 	         "stranded %s. Churn cost %s (iobuf %s): the per-allocator peaks add up to %s, but "
 	         "the summed in-use peaked at %s (%s); freelist memory never moves between sizes. "
 	         "What if: without the freelist (-F) about %s less would be resident; with free "
 	         "memory returned to the OS about %s less.",
-	         t->snapshots, t->snapshots == 1 ? "" : "s", a, u, s, cc, ic, sp, ps, at, w1, w2);
+	         t->snapshots, t->snapshots == 1 ? "" : "s", ts.allocated, ts.in_use, ts.stranded,
+	         ts.churn_cost, ts.iobuf_churn_cost, ts.sum_of_peaks, ts.peak_of_sum, ts.peak_at,
+	         ts.no_freelist, ts.return_to_os);
 	wrap(out, 2, text);
 }
 

@@ -410,7 +410,7 @@ static void test_special_dumps(void)
 {
 	char path[128], err[TSM_ERRLEN];
 	parser_dump *dp = malloc(sizeof *dp);
-	db_ingest_opts o = {"h", "f", "id", 0, 1};
+	db_ingest_opts o = {.host = "h", .path = "f", .identity = "id", .commit_each_dump = 1};
 	db_ingest *in = NULL;
 	db_allocator *al = NULL;
 	db_lifetime *lts = NULL;
@@ -696,7 +696,7 @@ static void test_disk_full(void)
 {
 	char path[128], err[TSM_ERRLEN], sql[128];
 	parser_dump *dp = malloc(sizeof *dp);
-	db_ingest_opts o = {"h", "f", "id-full", 2, 0};
+	db_ingest_opts o = {.host = "h", .path = "f", .identity = "id-full", .batch_dumps = 2};
 	db_ingest *in = NULL;
 	feed_opts fo = {"h", "id-full", 2, 0, 0, 0};
 	int64_t pages, nsnap;
@@ -783,7 +783,8 @@ static void test_interleaved(void)
 {
 	char path[128], err[TSM_ERRLEN];
 	parser_dump *dp = malloc(sizeof *dp);
-	db_ingest_opts oa = {"a", "f", "id", 0, 1}, ob = {"b", "f", "id", 0, 1};
+	db_ingest_opts oa = {.host = "a", .path = "f", .identity = "id", .commit_each_dump = 1};
+	db_ingest_opts ob = {.host = "b", .path = "f", .identity = "id", .commit_each_dump = 1};
 	db_ingest *ia = NULL, *ib = NULL;
 	db_lifetime *la = NULL, *lb = NULL;
 	db_allocator *al = NULL;
