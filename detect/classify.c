@@ -584,11 +584,15 @@ static void say_churn(detect_result *r, const detect_params *p, int strong)
 	        r->slack_bytes > 0 ? ", counting the thread-cache slack as in use" : "", st);
 }
 
-/* The floor rises: Mann-Kendall significant upward and the lower bound
- * of Sen's confidence interval above 0. */
+/* The floor rises: Mann-Kendall significant upward, Sen's slope above 0
+ * and the lower bound of its confidence interval not below 0.  (A floor
+ * that rises in steps has many window pairs on one level, whose slopes
+ * are exactly 0; the bound then lands on that block of ties, and the
+ * tie-corrected Mann-Kendall test is what tells the trend.) */
 static int floor_rising(const detect_params *p, const detect_result *r)
 {
-	return r->trend_ok && r->mk_z > 0 && r->mk_p < p->alpha && r->slope_lo > 0;
+	return r->trend_ok && r->mk_z > 0 && r->mk_p < p->alpha && r->slope > 0 &&
+	       r->slope_lo >= 0;
 }
 
 /* The rise is spread over the span: no single persistent step (floor_jump)
@@ -755,8 +759,8 @@ static void decide(const detect_input *in, const detect_params *p, detect_result
 		explain(r, "the in-use floor rises slightly (+%s, below the %s effect floor); allocated %s, "
 		        "in use %s: stationary within noise.", rise, ef, a, u);
 	else if (r->trend_ok && r->mk_p < p->alpha && r->mk_z > 0)
-		explain(r, "the in-use floor moved up (p %.2g) but the confidence interval of its slope "
-		        "lies below 0: not a steady rise; allocated %s, in use %s.",
+		explain(r, "the in-use floor moved up (p %.2g) but Sen's slope or the confidence "
+		        "interval around it reaches below 0: not a steady rise; allocated %s, in use %s.",
 		        r->mk_p, a, u);
 	else if (r->trend_ok)
 		explain(r, "no significant trend in the in-use floor (p %.2g over %zu windows); allocated "
@@ -785,6 +789,7 @@ tsm_status detect_classify(const detect_input *in, const detect_params *p,
 	r->load_mk_p = 1.0;
 	r->seg_x = r->seg_rise = NAN;
 	r->seg_self_shift = r->seg_others_shift = NAN;
+	r->fill_self_gain = r->fill_others_gain = NAN;
 	r->load_since = r->third_rise = NAN;
 	r->gain_first = r->gain_last = NAN;
 	r->seg_rising = 1;

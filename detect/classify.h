@@ -78,6 +78,9 @@ typedef struct detect_params {
 	                            * this share of its whole-span rise: not
 	                            * one move of load into the allocator
 	                            * (0.25; 0 = off) */
+	double fill_shared_share;  /* iobuf: levelled off counts as a fill only
+	                            * when the other iobuf buckets gained at
+	                            * least this share of this one's gain */
 	double leak_move_share;    /* a level shift is load moved between sizes
 	                            * when the other iobuf buckets lose at least
 	                            * this share of what it gains (0.5; 0 = off) */
@@ -250,6 +253,11 @@ typedef struct detect_result {
 	double seg_others_shift;   /* the same for the other iobuf buckets */
 	int seg_moved;             /* others lost >= leak_move_share of the gain */
 	int seg_added;             /* others known and not seg_moved */
+	double fill_self_gain;     /* levelled off: load-free level gain, first
+	                            * to last sixth, bytes; NaN not computed */
+	double fill_others_gain;   /* the same for the other iobuf buckets */
+	int fill_alone;            /* 1: the gain was this bucket's alone, so
+	                            * load_saturating was cleared */
 } detect_result;
 
 /* Classify one series.  Points are used in the given order (snapshot

@@ -57,6 +57,8 @@ static const param_def PARAMS[] = {
 	 "leak on spans < this many cycles: floor also rises against load (0: off)"},
 	{"leak_segment_share", offsetof(detect_params, leak_segment_share), 0.25, 0, 1, 0,
 	 "leak on short spans: load-free floor rises within a part around the shift"},
+	{"fill_shared_share", offsetof(detect_params, fill_shared_share), 0.5, 0, 1e6, 0,
+	 "levelled off is a fill only if other iobuf buckets gained this share too"},
 	{"leak_move_share", offsetof(detect_params, leak_move_share), 0.5, 0, 1, 0,
 	 "level shift = load moved in if other iobuf buckets lose this share"},
 	{"load_window_samples", offsetof(detect_params, load_window_samples), 2, 1, 1e6, 0,

@@ -92,6 +92,80 @@ static void load_free(const double *u, const double *load, double beta, size_t n
 		                 ? u[i] - beta * (load[i] - 1.0) : NAN;
 }
 
+/* median(v[a..b)) over the finite values (detect_median skips the rest);
+ * NaN when none.  TSM_OK or TSM_NOMEM. */
+static tsm_status part_median(const double *v, size_t a, size_t b, double *out)
+{
+	return detect_median(v + a, b - a, out) == TSM_NOMEM ? TSM_NOMEM : TSM_OK;
+}
+
+/* Level gain of v: median of the last sixth of the dumps minus median of
+ * the first sixth; NaN when either is unknown. */
+static tsm_status level_gain(const double *v, size_t n, double *gain)
+{
+	size_t six = n / 6;
+	double a, b;
+	tsm_status rc;
+
+	*gain = NAN;
+	if (six == 0)
+		return TSM_OK;
+	if ((rc = part_median(v, 0, six, &a)) != TSM_OK || (rc = part_median(v, n - six, n, &b)) != TSM_OK)
+		return rc;
+	if (isfinite(a) && isfinite(b))
+		*gain = b - a;
+	return TSM_OK;
+}
+
+/* Is a levelled-off rise a fill?  The RAM cache keeps its objects in the
+ * iobuf buckets of their sizes, so a cache filling lifts several buckets
+ * at once, each decelerating the same way; a leak lifts the one bucket
+ * whose objects are never freed, in bursts that can pause.  Both series
+ * with the common load taken out (this one with r->load_beta, the other
+ * iobuf buckets with their own beta), levels as medians of the first and
+ * the last sixth of the span: when this one's level gained at least the
+ * effect floor and the other buckets gained less than fill_shared_share
+ * × that, the rise is this bucket's alone and not a fill.  (iobuf buckets
+ * only: a pool of any other allocator fills on its own.)  Else (a level
+ * that hardly moved, others unknown or no usable fit) load_saturating
+ * stays as it is. */
+static tsm_status fill_shared(const detect_input *in, const detect_params *p,
+                              const detect_scratch *s, detect_result *r)
+{
+	size_t n = in->n;
+	double *a = NULL, *o = NULL, bo, r2, lslope;
+	tsm_status rc = TSM_OK;
+
+	r->fill_self_gain = r->fill_others_gain = NAN;
+	r->fill_alone = 0;
+	if (in->bucket < 0 || in->others == NULL || !isfinite(r->load_beta) ||
+	    !(p->fill_shared_share > 0))
+		return TSM_OK;
+	bo = fit_beta(s->x, in->others, in->load, n, p, &r2, &lslope);
+	if (!isfinite(bo))
+		return TSM_OK;
+	a = malloc(n * sizeof *a);
+	o = malloc(n * sizeof *o);
+	if (a == NULL || o == NULL) {
+		rc = TSM_NOMEM;
+		goto out;
+	}
+	load_free(s->u, in->load, r->load_beta, n, a);
+	load_free(in->others, in->load, bo, n, o);
+	if ((rc = level_gain(a, n, &r->fill_self_gain)) != TSM_OK ||
+	    (rc = level_gain(o, n, &r->fill_others_gain)) != TSM_OK)
+		goto out;
+	if (r->fill_self_gain >= r->effect_floor && isfinite(r->fill_others_gain) &&
+	    r->fill_others_gain < p->fill_shared_share * r->fill_self_gain) {
+		r->load_saturating = 0;
+		r->fill_alone = 1;
+	}
+out:
+	free(a);
+	free(o);
+	return rc;
+}
+
 /* The floor relative to the load (spans shorter than leak_load_cycles
  * cycles, load index given).  Within a load cycle the daily upswing lifts
  * the floor of every connection-driven allocator like a leak lifts one:
@@ -185,6 +259,8 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 	         (t.last_flat || (isfinite(t.third_rise) && t.third_rise < r->effect_floor))) ||
 	        (t.gain_first > 0 && t.gain_last <= p->saturation_ratio * t.gain_first);
 	r->load_rising = t.mk_z > 0 && t.mk_p < p->alpha && t.slope_lo > 0;
+	if (r->load_saturating)
+		return fill_shared(in, p, s, r);
 	return TSM_OK;
 }
 
@@ -209,6 +285,7 @@ static tsm_status seg_part(const detect_input *in, const detect_params *p, const
 	sub.allocated = in->allocated + a;
 	sub.in_use = in->in_use + a;
 	sub.load = in->load + a;
+	sub.others = NULL;      /* only the part's slope is wanted */
 	memset(&ss, 0, sizeof ss);
 	ss.x = s->x + a;
 	ss.u = s->u + a;
@@ -227,13 +304,6 @@ static tsm_status seg_part(const detect_input *in, const detect_params *p, const
 		*slope = t.load_slope;
 	}
 	return TSM_OK;
-}
-
-/* median(v[a..b)) over the finite values (detect_median skips the rest);
- * NaN when none.  TSM_OK or TSM_NOMEM. */
-static tsm_status part_median(const double *v, size_t a, size_t b, double *out)
-{
-	return detect_median(v + a, b - a, out) == TSM_NOMEM ? TSM_NOMEM : TSM_OK;
 }
 
 /* Did the level shift at cp move bytes between buffer sizes, or add

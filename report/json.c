@@ -179,6 +179,14 @@ static cJSON *alloc_json(jb *b, const report_lifetime *rl, const report_alloc *a
 		put_num(b, y, "largest_step", round(r->load_floor_jump));
 		put_bool(b, y, "rising", r->load_rising);
 		put_bool(b, y, "levelled_off", r->load_saturating);
+		if (isfinite(r->fill_self_gain)) {
+			cJSON *z = put(b, y, "fill", cJSON_CreateObject());
+
+			put_num(b, z, "self_gain", round(r->fill_self_gain));
+			put_num(b, z, "other_iobuf_gain",
+			        isfinite(r->fill_others_gain) ? round(r->fill_others_gain) : NAN);
+			put_bool(b, z, "this_bucket_alone", r->fill_alone);
+		}
 		if (r->seg_ok || isfinite(r->seg_self_shift)) {
 			cJSON *z = put(b, y, "level_shift", cJSON_CreateObject());
 
