@@ -425,6 +425,7 @@ tsm_status detect_floor_trend(const detect_input *in, const detect_params *p, de
 		return TSM_OK;
 	r->floor_first = s->wy[0];
 	r->floor_last = s->wy[k - 1];
+	r->floor_range = s->wt[k - 1] - s->wt[0];
 	/* Level gains of the floor: the median of the first, middle and last
 	 * sixth of the windows (gains, not slopes: Theil–Sen's halves barely
 	 * see a fill that is done in the first hours). */
@@ -598,10 +599,22 @@ static int floor_rising(const detect_params *p, const detect_result *r)
 /* The rise is spread over the span: no single persistent step (floor_jump)
  * carries more than leak_step_share of the trend's rise.  One step is a
  * level shift (load moved up once); a leak rises steadily or in a
- * sequence of bursts. */
+ * sequence of bursts.  The rolling minimum (floor_width wide) turns a
+ * steady rise into stairs, one per width, each the slope times the
+ * width (a third of a 3-day rise): the stair that the rest of the rise
+ * (last floor − first − the step, over the windows' time less one width)
+ * would make is not counted as the step's.  A single level shift leaves
+ * no rest, and keeps its whole step. */
 static int floor_spread(const detect_params *p, const detect_result *r)
 {
-	return r->floor_jump <= p->leak_step_share * r->floor_rise;
+	double j = r->floor_jump, fw = r->floor_width, rest;
+
+	if (fw > 0 && isfinite(r->floor_range) && r->floor_range > fw) {
+		rest = r->floor_last - r->floor_first - j;
+		if (rest > 0)
+			j -= rest / (r->floor_range - fw) * fw;
+	}
+	return j <= p->leak_step_share * r->floor_rise;
 }
 
 /* Leak: significant rising floor, effect above the floor, spread over the
@@ -617,7 +630,7 @@ static int leak_rules(const detect_input *in, const detect_params *p, const dete
 		*follows = (double)r->alloc_growth >= p->leak_follow_frac * r->load_rise - chunk_bytes;
 		return r->load_rising && r->load_rise > r->effect_floor &&
 		       r->load_floor_jump <= p->leak_step_share * r->load_rise && *follows &&
-		       !r->load_saturating && r->seg_rising;
+		       !r->load_saturating && r->seg_rising && !r->ram_filling;
 	}
 	*follows = (double)r->alloc_growth >= p->leak_follow_frac * r->floor_rise - chunk_bytes;
 	return floor_rising(p, r) && r->floor_rise > r->effect_floor && floor_spread(p, r) &&
@@ -723,6 +736,20 @@ static void decide(const detect_input *in, const detect_params *p, detect_result
 		return;
 	}
 	rising = floor_rising(p, r);
+	if (r->load_applied && r->ram_filling && r->load_rising && r->load_rise > r->effect_floor) {
+		char lr[32];
+
+		r->verdict = DETECT_V_WARMING;
+		r->bytes_per_day = r->load_slope * 86400.0;
+		r->confidence = 0.5;
+		fmt_bytes(lr, sizeof lr, r->load_rise);
+		explain(r, "with the common load taken out the in-use floor rises (+%s over the span), "
+		        "but the RAM cache filled during this lifetime (its entries grew by %.0f objects): "
+		        "this bucket may hold cached objects of a cache not yet full; no verdict until "
+		        "the RAM cache levels off. Allocated %s, in use %s.",
+		        lr, r->fill_ram_gain, a, u);
+		return;
+	}
 	if (rising && r->saturating && !r->last_flat) {
 		r->verdict = DETECT_V_WARMING;
 		r->bytes_per_day = r->slope * (r->basis == DETECT_BASIS_SEQUENCE ? 1000.0 : 86400.0);
@@ -789,7 +816,7 @@ tsm_status detect_classify(const detect_input *in, const detect_params *p,
 	r->load_mk_p = 1.0;
 	r->seg_x = r->seg_rise = NAN;
 	r->seg_self_shift = r->seg_others_shift = NAN;
-	r->fill_self_gain = r->fill_others_gain = NAN;
+	r->fill_self_gain = r->fill_others_gain = r->fill_ram_gain = NAN;
 	r->load_since = r->third_rise = NAN;
 	r->gain_first = r->gain_last = NAN;
 	r->seg_rising = 1;

@@ -81,6 +81,10 @@ typedef struct detect_params {
 	double fill_shared_share;  /* iobuf: levelled off counts as a fill only
 	                            * when the other iobuf buckets gained at
 	                            * least this share of this one's gain */
+	double seg_transition_share; /* the parts around a level shift leave
+	                            * out its transition: dumps more than
+	                            * this share of the shift away from their
+	                            * own side's level */
 	double leak_move_share;    /* a level shift is load moved between sizes
 	                            * when the other iobuf buckets lose at least
 	                            * this share of what it gains (0.5; 0 = off) */
@@ -158,6 +162,10 @@ typedef struct detect_input {
 	                            * other iobuf buckets at the dump (NaN =
 	                            * unknown; NULL = none): did a level shift
 	                            * move bytes between sizes or add them? */
+	const double *ram_entries; /* n values: in-use objects of the RAM
+	                            * cache's entry allocator at the dump (NaN =
+	                            * unknown; NULL = none): did the RAM cache
+	                            * grow? */
 } detect_input;
 
 typedef struct detect_result {
@@ -188,6 +196,7 @@ typedef struct detect_result {
 	double mk_z, mk_p, n_ns;   /* Hamed–Rao corrected */
 	double frac_pos;           /* share of positive pairwise slopes */
 	double floor_first, floor_last; /* first / last window floor, bytes */
+	double floor_range;        /* time from the first to the last window */
 	double floor_rise;         /* slope × the whole span (x_last − x_first) */
 	double floor_jump;         /* largest persistent step: max over window
 	                            * boundaries of (lowest floor after − highest
@@ -256,6 +265,11 @@ typedef struct detect_result {
 	double fill_self_gain;     /* levelled off: load-free level gain, first
 	                            * to last sixth, bytes; NaN not computed */
 	double fill_others_gain;   /* the same for the other iobuf buckets */
+	double fill_ram_gain;      /* load-free gain of the RAM cache's entries
+	                            * from the first 36th of the span to the
+	                            * last sixth, objects; NaN not computed */
+	int ram_filling;           /* iobuf, short span: the RAM cache filled
+	                            * during the lifetime (no leak verdict) */
 	int fill_alone;            /* 1: the gain was this bucket's alone, so
 	                            * load_saturating was cleared */
 } detect_result;

@@ -59,6 +59,8 @@ static const param_def PARAMS[] = {
 	 "leak on short spans: load-free floor rises within a part around the shift"},
 	{"fill_shared_share", offsetof(detect_params, fill_shared_share), 0.5, 0, 1e6, 0,
 	 "levelled off is a fill only if other iobuf buckets gained this share too"},
+	{"seg_transition_share", offsetof(detect_params, seg_transition_share), 0.25, 0, 0.5, 0,
+	 "level shift parts leave out dumps this share of the shift off their level"},
 	{"leak_move_share", offsetof(detect_params, leak_move_share), 0.5, 0, 1, 0,
 	 "level shift = load moved in if other iobuf buckets lose this share"},
 	{"load_window_samples", offsetof(detect_params, load_window_samples), 2, 1, 1e6, 0,

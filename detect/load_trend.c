@@ -99,69 +99,149 @@ static tsm_status part_median(const double *v, size_t a, size_t b, double *out)
 	return detect_median(v + a, b - a, out) == TSM_NOMEM ? TSM_NOMEM : TSM_OK;
 }
 
-/* Level gain of v: median of the last sixth of the dumps minus median of
- * the first sixth; NaN when either is unknown. */
-static tsm_status level_gain(const double *v, size_t n, double *gain)
+/* Level gain of v: median of the last sixth of the dumps minus the
+ * median of the first sixth (early: of the first 36th but at least 5
+ * dumps (a median, not one noisy dump), to measure a fill from where it
+ * started when most of it may be done within the first sixth); NaN when
+ * either is unknown. */
+static tsm_status level_gain(const double *v, size_t n, int early, double *gain, size_t *nhead)
 {
-	size_t six = n / 6;
+	size_t six = n / 6, head = six;
 	double a, b;
 	tsm_status rc;
 
+	if (early && n / 36 < six)
+		head = n / 36 > 5 ? n / 36 : 5 < six ? 5 : six;
 	*gain = NAN;
+	if (nhead != NULL)
+		*nhead = head;
 	if (six == 0)
 		return TSM_OK;
-	if ((rc = part_median(v, 0, six, &a)) != TSM_OK || (rc = part_median(v, n - six, n, &b)) != TSM_OK)
+	if ((rc = part_median(v, 0, head, &a)) != TSM_OK || (rc = part_median(v, n - six, n, &b)) != TSM_OK)
 		return rc;
 	if (isfinite(a) && isfinite(b))
 		*gain = b - a;
 	return TSM_OK;
 }
 
+/* Load-free level gain of v (n values, NaN unknown) with its own beta
+ * against the load; NaN when it cannot be fitted. */
+static tsm_status free_gain(const detect_input *in, const detect_params *p, const double *x,
+                            const double *v, double *gain)
+{
+	size_t n = in->n;
+	double b, r2, lslope, *o;
+	tsm_status rc;
+
+	*gain = NAN;
+	b = fit_beta(x, v, in->load, n, p, &r2, &lslope);
+	if (!isfinite(b))
+		return TSM_OK;
+	o = malloc(n * sizeof *o);
+	if (o == NULL)
+		return TSM_NOMEM;
+	load_free(v, in->load, b, n, o);
+	rc = level_gain(o, n, 0, gain, NULL);
+	free(o);
+	return rc;
+}
+
 /* Is a levelled-off rise a fill?  The RAM cache keeps its objects in the
- * iobuf buckets of their sizes, so a cache filling lifts several buckets
- * at once, each decelerating the same way; a leak lifts the one bucket
- * whose objects are never freed, in bursts that can pause.  Both series
- * with the common load taken out (this one with r->load_beta, the other
- * iobuf buckets with their own beta), levels as medians of the first and
- * the last sixth of the span: when this one's level gained at least the
- * effect floor and the other buckets gained less than fill_shared_share
- * × that, the rise is this bucket's alone and not a fill.  (iobuf buckets
- * only: a pool of any other allocator fills on its own.)  Else (a level
- * that hardly moved, others unknown or no usable fit) load_saturating
- * stays as it is. */
+ * iobuf buckets of their sizes, one entry object each (RamCache*Entry),
+ * so a cache filling lifts the entries' count, and usually several
+ * buckets at once; a leak lifts the one bucket whose objects are never
+ * freed, in bursts that can pause.  All series with the common load taken
+ * out (this one with r->load_beta, the others with their own beta),
+ * levels as medians of the first and the last sixth of the span.  When
+ * this bucket's level gained at least the effect floor, the other iobuf
+ * buckets gained less than fill_shared_share × that (bytes), and the RAM
+ * cache did not fill meanwhile (ram_filling), the rise is this bucket's
+ * alone and not a fill.  (iobuf buckets only: a pool of any other allocator fills on its
+ * own.)  Else (a level that hardly moved, others unknown, no usable fit)
+ * load_saturating stays as it is. */
 static tsm_status fill_shared(const detect_input *in, const detect_params *p,
                               const detect_scratch *s, detect_result *r)
 {
 	size_t n = in->n;
-	double *a = NULL, *o = NULL, bo, r2, lslope;
-	tsm_status rc = TSM_OK;
+	double *a;
+	tsm_status rc;
+	int alone;
 
 	r->fill_self_gain = r->fill_others_gain = NAN;
 	r->fill_alone = 0;
 	if (in->bucket < 0 || in->others == NULL || !isfinite(r->load_beta) ||
 	    !(p->fill_shared_share > 0))
 		return TSM_OK;
-	bo = fit_beta(s->x, in->others, in->load, n, p, &r2, &lslope);
-	if (!isfinite(bo))
-		return TSM_OK;
 	a = malloc(n * sizeof *a);
-	o = malloc(n * sizeof *o);
-	if (a == NULL || o == NULL) {
-		rc = TSM_NOMEM;
-		goto out;
-	}
+	if (a == NULL)
+		return TSM_NOMEM;
 	load_free(s->u, in->load, r->load_beta, n, a);
-	load_free(in->others, in->load, bo, n, o);
-	if ((rc = level_gain(a, n, &r->fill_self_gain)) != TSM_OK ||
-	    (rc = level_gain(o, n, &r->fill_others_gain)) != TSM_OK)
-		goto out;
-	if (r->fill_self_gain >= r->effect_floor && isfinite(r->fill_others_gain) &&
-	    r->fill_others_gain < p->fill_shared_share * r->fill_self_gain) {
+	rc = level_gain(a, n, 0, &r->fill_self_gain, NULL);
+	free(a);
+	if (rc != TSM_OK || (rc = free_gain(in, p, s->x, in->others, &r->fill_others_gain)) != TSM_OK)
+		return rc;
+	alone = r->fill_self_gain >= r->effect_floor && isfinite(r->fill_others_gain) &&
+	        r->fill_others_gain < p->fill_shared_share * r->fill_self_gain && !r->ram_filling;
+	if (alone) {
 		r->load_saturating = 0;
 		r->fill_alone = 1;
 	}
+	return TSM_OK;
+}
+
+/* Did the RAM cache fill during this lifetime?  Its entry objects
+ * (RamCache*Entry, one per cached object) with the common load taken out
+ * (own beta) gained, from the first 36th of the span (at least 5 dumps)
+ * to the last sixth, at least fill_shared_share × their median count,
+ * and significantly: by more than the normal quantile of 1 − alpha/2
+ * times the standard error of the difference of the two medians (1.2533
+ * σ √(1/a + 1/b), σ from the MAD, widened by √((1+ρ)/(1−ρ)) for the
+ * lag-1 autocorrelation ρ of the dumps).  A RAM cache fills from empty
+ * after a restart, so its entries multiply, maybe within the first hour;
+ * the per-thread caches make their count noisy.  Then a rise of an iobuf
+ * bucket may be cached objects, the fill of a cache whose size the dumps
+ * do not tell.  Sets r->fill_ram_gain (objects) and r->ram_filling; iobuf
+ * buckets only. */
+static tsm_status ram_filling(const detect_input *in, const detect_params *p,
+                              const detect_scratch *s, detect_result *r)
+{
+	size_t n = in->n, head = 0, i, np = 0;
+	double *o = NULL, b, r2, lslope, m, mad, mo, sxy = 0, sxx = 0, rho = 0, se;
+	tsm_status rc;
+
+	r->fill_ram_gain = NAN;
+	r->ram_filling = 0;
+	if (in->bucket < 0 || in->ram_entries == NULL || !isfinite(r->load_beta) ||
+	    !(p->fill_shared_share > 0) || n / 6 == 0)
+		return TSM_OK;
+	b = fit_beta(s->x, in->ram_entries, in->load, n, p, &r2, &lslope);
+	if (!isfinite(b))
+		return TSM_OK;
+	o = malloc(n * sizeof *o);
+	if (o == NULL)
+		return TSM_NOMEM;
+	load_free(in->ram_entries, in->load, b, n, o);
+	if ((rc = level_gain(o, n, 1, &r->fill_ram_gain, &head)) != TSM_OK ||
+	    (rc = detect_median(in->ram_entries, n, &m)) == TSM_NOMEM ||
+	    (rc = detect_median(o, n, &mo)) == TSM_NOMEM || (rc = detect_mad(o, n, &mad)) == TSM_NOMEM)
+		goto out;
+	rc = TSM_OK;
+	if (!isfinite(r->fill_ram_gain) || !isfinite(m) || !(m > 0) || !isfinite(mad) ||
+	    !isfinite(mo))
+		goto out;
+	for (i = 1; i < n; i++)
+		if (isfinite(o[i]) && isfinite(o[i - 1])) {
+			sxy += (o[i] - mo) * (o[i - 1] - mo);
+			sxx += (o[i - 1] - mo) * (o[i - 1] - mo);
+			np++;
+		}
+	if (np > 2 && sxx > 0)
+		rho = fmin(fmax(sxy / sxx, 0), 0.95);
+	se = 1.2533 * DETECT_MAD_NORMAL * mad * sqrt(1.0 / (double)head + 1.0 / (double)(n / 6)) *
+	     sqrt((1 + rho) / (1 - rho));
+	r->ram_filling = r->fill_ram_gain >= p->fill_shared_share * m &&
+	                 r->fill_ram_gain > detect_norm_ppf(1.0 - p->alpha / 2.0) * se;
 out:
-	free(a);
 	free(o);
 	return rc;
 }
@@ -259,9 +339,10 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 	         (t.last_flat || (isfinite(t.third_rise) && t.third_rise < r->effect_floor))) ||
 	        (t.gain_first > 0 && t.gain_last <= p->saturation_ratio * t.gain_first);
 	r->load_rising = t.mk_z > 0 && t.mk_p < p->alpha && t.slope_lo > 0;
-	if (r->load_saturating)
-		return fill_shared(in, p, s, r);
-	return TSM_OK;
+	rc = ram_filling(in, p, s, r);
+	if (rc == TSM_OK && r->load_saturating)
+		rc = fill_shared(in, p, s, r);
+	return rc;
 }
 
 /* One part [a, b) of the series: its load-free floor slope (load_trend
@@ -286,6 +367,7 @@ static tsm_status seg_part(const detect_input *in, const detect_params *p, const
 	sub.in_use = in->in_use + a;
 	sub.load = in->load + a;
 	sub.others = NULL;      /* only the part's slope is wanted */
+	sub.ram_entries = NULL;
 	memset(&ss, 0, sizeof ss);
 	ss.x = s->x + a;
 	ss.u = s->u + a;
@@ -354,6 +436,46 @@ out:
 	return rc;
 }
 
+/* The transition around the level shift at cp: load moved in over an
+ * hour or so is a ramp, which binary segmentation splits in its middle,
+ * and the half-ramp left in a part would read as a rise within it.  On
+ * the load-free series (r->load_beta), with ma / mb the medians before /
+ * after cp: the part before ends at the last dump before cp at most
+ * seg_transition_share of the way from ma to mb, the part after starts
+ * at the first dump from cp on at least that share short of mb.  (A
+ * steady rise keeps its slope in both trimmed parts.)  No trimming when
+ * the shift is not upward or the load is unknown. */
+static tsm_status seg_transition(const detect_input *in, const detect_params *p,
+                                 const detect_scratch *s, const detect_result *r, size_t cp,
+                                 size_t *a_end, size_t *b_start)
+{
+	size_t n = in->n, i;
+	double *a, ma, mb, d;
+	tsm_status rc = TSM_OK;
+
+	*a_end = *b_start = cp;
+	if (!(p->seg_transition_share > 0) || in->load == NULL || !isfinite(r->load_beta))
+		return TSM_OK;
+	a = malloc(n * sizeof *a);
+	if (a == NULL)
+		return TSM_NOMEM;
+	load_free(s->u, in->load, r->load_beta, n, a);
+	if ((rc = part_median(a, 0, cp, &ma)) != TSM_OK || (rc = part_median(a, cp, n, &mb)) != TSM_OK)
+		goto out;
+	if (!isfinite(ma) || !isfinite(mb) || !(mb > ma))
+		goto out;
+	d = p->seg_transition_share * (mb - ma);
+	for (i = cp; i > 0 && !(a[i - 1] <= ma + d); i--)
+		;
+	*a_end = i;
+	for (i = cp; i < n && !(a[i] >= mb - d); i++)
+		;
+	*b_start = i;
+out:
+	free(a);
+	return rc;
+}
+
 /* Split at the largest level shift of in-use (the first split of binary
  * segmentation) and ask whether the load-free floor also rises within a
  * part.  Load moved into an allocator once lifts its floor in one move and
@@ -363,7 +485,7 @@ tsm_status detect_seg_trend(const detect_input *in, const detect_params *p, dete
                             detect_result *r)
 {
 	detect_cp_opts o;
-	size_t cp = 0, ncp = 0;
+	size_t cp = 0, ncp = 0, a_end, b_start;
 	int ok_a, ok_b;
 	double sl_a, sl_b, best = -INFINITY, span = s->x[in->n - 1] - s->x[0];
 	tsm_status rc;
@@ -388,10 +510,13 @@ tsm_status detect_seg_trend(const detect_input *in, const detect_params *p, dete
 	rc = seg_bytes(in, p, s, cp, r);
 	if (rc != TSM_OK)
 		return rc;
-	rc = seg_part(in, p, s, r, 0, cp, &ok_a, &sl_a);
+	rc = seg_transition(in, p, s, r, cp, &a_end, &b_start);
 	if (rc != TSM_OK)
 		return rc;
-	rc = seg_part(in, p, s, r, cp, in->n, &ok_b, &sl_b);
+	rc = seg_part(in, p, s, r, 0, a_end, &ok_a, &sl_a);
+	if (rc != TSM_OK)
+		return rc;
+	rc = seg_part(in, p, s, r, b_start, in->n, &ok_b, &sl_b);
 	if (rc != TSM_OK)
 		return rc;
 	if (ok_a)

@@ -248,6 +248,14 @@ uint32_t model_chunk_pick(const char *name, int bucket, uint32_t type_size,
 	return g;
 }
 
+int model_is_ram_cache_entry(const char *name)
+{
+	static const char *const names[] = {"RamCacheLRUEntry", "RamCacheCLFUSEntry",
+		"RamCacheS3FIFOEntry", NULL};
+
+	return name != NULL && name_in(strip_memory(name), names);
+}
+
 int model_is_thread_cached(const char *name, model_version v)
 {
 	static const char *const base[] = {"eventAllocator", "netVCAllocator", "sslNetVCAllocator",

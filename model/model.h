@@ -153,6 +153,11 @@ uint32_t model_chunk_pick(const char *name, int bucket, uint32_t type_size,
  * else 0.  ioBufAllocator rows are never cached. */
 int model_is_thread_cached(const char *name, model_version v);
 
+/* 1 if this allocator holds one entry per object in the RAM cache
+ * (RamCacheLRUEntry, RamCacheCLFUSEntry, RamCacheS3FIFOEntry): its in-use
+ * counts the cached objects, whose data sit in the iobuf buckets. */
+int model_is_ram_cache_entry(const char *name);
+
 /* Number of threads that free cached objects: cfg->threads if set, else
  * net threads (ncpu × scale, or exec_limit without autoconfig) + task +
  * accept threads + 4 (DNS, AIO callbacks, UDP, misc). */

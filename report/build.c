@@ -325,6 +325,9 @@ typedef struct load_index {
 	float *mat;              /* na × nb: allocator's mean in-use in the bin
 	                          * / its median (NaN none) */
 	double *med;             /* na: allocator's median in-use, bytes */
+	size_t ram;              /* row of the RAM cache's entry allocator
+	                          * (model_is_ram_cache_entry), na = none */
+	double ram_size;         /* its type size, bytes */
 } load_index;
 
 static void load_index_free(load_index *li)
@@ -370,6 +373,7 @@ static tsm_status load_index_build(db *d, const report_opts *o, const report_lif
 	li->t0 = t0;
 	li->span = t1 - t0;
 	li->na = na;
+	li->ram = na;
 	mat = li->mat = malloc(na * nb * sizeof *mat);
 	li->med = calloc(na, sizeof *li->med);
 	li->iobuf = calloc(nb, sizeof *li->iobuf);
@@ -413,6 +417,11 @@ static tsm_status load_index_build(db *d, const report_opts *o, const report_lif
 			mr[b] = cnt[b] > 0 ? (float)(sum[b] / (double)cnt[b] / m) : NAN;
 		li->med[i] = m;
 		active += m > 0;
+		if (m > 0 && li->ram == na && al[i].type_size > 0 &&
+		    model_is_ram_cache_entry(al[i].name)) {
+			li->ram = i;
+			li->ram_size = (double)al[i].type_size;
+		}
 		if (al[i].bucket >= 0 && m > 0) {
 			for (b = 0; b < nb; b++)
 				li->iobuf[b] += cnt[b] > 0 ? sum[b] / (double)cnt[b] : NAN;
@@ -480,7 +489,7 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 	db_series s;
 	detect_input in;
 	uint64_t *items = NULL;
-	double *load = NULL, *others = NULL;
+	double *load = NULL, *others = NULL, *ram = NULL;
 	uint32_t dump_chunk = 0, c;
 	model_chunk_source src = MODEL_CHUNK_UNKNOWN;
 	tsm_status rc;
@@ -563,6 +572,19 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 		}
 		in.others = others;
 	}
+	if (li->nb > 0 && li->ram < li->na && li->ram != ai && al->bucket >= 0 && s.n > 0) {
+		/* the RAM cache's entries (objects) in the dump's bin */
+		ram = malloc(s.n * sizeof *ram);
+		if (ram == NULL) {
+			rc = TSM_NOMEM;
+			goto out;
+		}
+		for (k = 0; k < s.n; k++)
+			ram[k] = isfinite(s.t[k]) ? (double)li->mat[li->ram * li->nb + load_bin(li, s.t[k])] *
+			                                    li->med[li->ram] / li->ram_size
+			                          : NAN;
+		in.ram_entries = ram;
+	}
 	rc = detect_classify(&in, &o->params, &a->r, err);
 	if (rc != TSM_OK)
 		goto out;
@@ -592,6 +614,7 @@ out:
 	free(items);
 	free(load);
 	free(others);
+	free(ram);
 	db_series_free(&s);
 	return rc;
 }

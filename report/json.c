@@ -179,6 +179,9 @@ static cJSON *alloc_json(jb *b, const report_lifetime *rl, const report_alloc *a
 		put_num(b, y, "largest_step", round(r->load_floor_jump));
 		put_bool(b, y, "rising", r->load_rising);
 		put_bool(b, y, "levelled_off", r->load_saturating);
+		if (isfinite(r->fill_ram_gain))
+			put_num(b, y, "ram_cache_entries_gain", round(r->fill_ram_gain));
+		put_bool(b, y, "ram_cache_filling", r->ram_filling);
 		if (isfinite(r->fill_self_gain)) {
 			cJSON *z = put(b, y, "fill", cJSON_CreateObject());
 

@@ -29,6 +29,7 @@ static uint64_t g_slack;    /* thread-cache slack passed to the classifier */
 static const double *g_load;/* load index passed to the classifier (n values) */
 static const double *g_others;/* other iobuf buckets' in-use (n values) */
 static int g_bucket = 5;     /* the allocator's iobuf bucket, -1 none */
+static const double *g_ram;  /* RAM cache entries (n values) */
 
 static double urand(void)
 {
@@ -89,6 +90,7 @@ static detect_result run(const series *s, const detect_params *p, int with_times
 	in.slack_items = g_slack;
 	in.load = g_load;
 	in.others = g_others;
+	in.ram_entries = g_ram;
 	in.n = s->n;
 	in.t = with_times ? s->t : NULL;
 	in.allocated = s->a;
@@ -211,6 +213,17 @@ static double sh_moved_in(double t, double days)
 {
 	(void)days;
 	return (t < 6 * 3600.0 ? 100.0 : 2000.0) * load_late(t);
+}
+
+/* The same move taking 4 hours (5 h to 9 h), as a workload change rolls
+ * out over the clients. */
+static double sh_moved_ramp(double t, double days)
+{
+	double f = (t - 5 * 3600.0) / (4 * 3600.0);
+
+	(void)days;
+	f = f < 0 ? 0 : f > 1 ? 1 : f;
+	return (100.0 + 1900.0 * f) * load_late(t);
 }
 
 static double sh_fill(double t, double days)
@@ -491,7 +504,7 @@ static double sh_stairs(double t, double days)
 
 static void test_level_shift(void)
 {
-	detect_params p;
+	detect_params p, q;
 	series s = make(sh_stepup, 14, 300, 0.02, 262144, 32);
 	series k = make(sh_leak, 3, 300, 0.05, 4096, 128);
 	series st = make(sh_stairs, 3, 300, 0.05, 4096, 128);
@@ -506,6 +519,17 @@ static void test_level_shift(void)
 	show("leak-3d", &r);
 	CHECK_STR(detect_verdict_name(r.verdict), "leak");
 	CHECK(r.floor_jump <= p.leak_step_share * r.floor_rise);
+	/* The 24 h rolling minimum makes that rise stairs of a day's rise,
+	 * each a third of the whole here; a stair is the slope's, not a step:
+	 * even a step share of 0.25 keeps it a leak. */
+	CHECK(r.floor_jump > 0.25 * r.floor_rise);
+	q = p;
+	q.leak_step_share = 0.25;
+	CHECK_STR(verdict_of(&k, &q), "leak");
+	/* while a single level shift keeps its whole step */
+	r = run(&s, &q, 1);
+	CHECK_STR(detect_verdict_name(r.verdict), "plateau");
+	CHECK(r.floor_jump > q.leak_step_share * r.floor_rise);
 	/* two bursts are a leak, not a level shift */
 	r = run(&st, &p, 1);
 	show("stairs-3d", &r);
@@ -614,6 +638,7 @@ static void test_moved_in(void)
 	detect_params p, q;
 	series m = make(sh_moved_in, 20.0 / 24.0, 120, 0.05, 4096, 128);
 	series k = make(sh_leak_flat, 20.0 / 24.0, 120, 0.05, 4096, 128);
+	series mr = make(sh_moved_ramp, 20.0 / 24.0, 120, 0.05, 4096, 128);
 	double *up = malloc(m.n * sizeof *up), *others = malloc(m.n * sizeof *others);
 	detect_result r;
 	size_t i;
@@ -634,10 +659,44 @@ static void test_moved_in(void)
 	q.leak_segment_share = 0;
 	CHECK_STR(verdict_of(&m, &q), "leak");
 
+	/* a ramp: the half of it left in a part is not a rise within it */
+	r = run(&mr, &p, 1);
+	show("moved-in-ramp", &r);
+	CHECK_STR(detect_verdict_name(r.verdict), "plateau");
+	CHECK(r.seg_ok && !r.seg_rising);
+	q = p;
+	q.seg_transition_share = 0;
+	r = run(&mr, &q, 1);
+	show("moved-in-ramp-0", &r);
+	CHECK(r.seg_ok && r.seg_rising);
+
 	r = run(&k, &p, 1);
 	show("leak-under-load-2", &r);
 	CHECK_STR(detect_verdict_name(r.verdict), "leak");
 	CHECK(r.seg_ok && r.seg_rising);
+	CHECK(!r.ram_filling && isnan(r.fill_ram_gain));
+	/* The RAM cache's entries multiply meanwhile (a cache filling after
+	 * a restart): the rise may be cached objects, no verdict yet. */
+	{
+		double *ram = malloc(k.n * sizeof *ram);
+
+		for (i = 0; i < k.n; i++)
+			ram[i] = 50.0 + 2000.0 * (1.0 - exp(-(k.t[i] - T0) / (4 * 3600.0)));
+		g_ram = ram;
+		r = run(&k, &p, 1);
+		show("leak-ram-filling", &r);
+		CHECK(r.ram_filling && r.fill_ram_gain > 1000);
+		CHECK_STR(detect_verdict_name(r.verdict), "warming");
+		CHECK(strstr(r.explanation, "RAM cache filled") != NULL);
+		/* a steady RAM cache leaves the leak a leak */
+		for (i = 0; i < k.n; i++)
+			ram[i] = 2000.0 * (1.0 + 0.05 * (2.0 * urand() - 1.0));
+		r = run(&k, &p, 1);
+		CHECK(!r.ram_filling);
+		CHECK_STR(detect_verdict_name(r.verdict), "leak");
+		g_ram = NULL;
+		free(ram);
+	}
 
 	/* The other iobuf buckets lose what this one gains (load moved
 	 * between sizes): still not a leak, and the bytes say so. */
@@ -677,6 +736,7 @@ static void test_moved_in(void)
 	free(others);
 	drop(&m);
 	drop(&k);
+	drop(&mr);
 }
 
 /* In-use that follows a load falling almost in step with time (6 h of
@@ -709,6 +769,7 @@ static void test_fast_fill(void)
 	detect_params p, q;
 	series s = make(sh_fast_fill, 0.5, 60, 0.03, 8192, 32);
 	double *flat = malloc(s.n * sizeof *flat), *others = malloc(s.n * sizeof *others);
+	double *ram = malloc(s.n * sizeof *ram);
 	detect_result r;
 	size_t i;
 
@@ -745,6 +806,23 @@ static void test_fast_fill(void)
 	CHECK(r.fill_self_gain >= r.effect_floor);
 	CHECK(fabs(r.fill_others_gain) < 0.1 * r.fill_self_gain);
 	CHECK_STR(detect_verdict_name(r.verdict), "leak");
+	/* ... unless the RAM cache's entries multiplied meanwhile: a RAM
+	 * cache of objects of one size fills one bucket */
+	for (i = 0; i < s.n; i++)
+		ram[i] = 10.0 + 1000.0 * (1.0 - exp(-(s.t[i] - T0) / 3600.0));
+	g_ram = ram;
+	r = run(&s, &p, 1);
+	show("fast-fill-ram", &r);
+	CHECK(r.load_saturating && !r.fill_alone);
+	CHECK(r.fill_ram_gain > 800);
+	CHECK(r.verdict != DETECT_V_LEAK);
+	/* entries that only wobble with noise do not make it a fill */
+	for (i = 0; i < s.n; i++)
+		ram[i] = 1000.0 * (1.0 + 0.05 * (2.0 * urand() - 1.0));
+	r = run(&s, &p, 1);
+	CHECK(r.fill_alone && fabs(r.fill_ram_gain) < 100);
+	CHECK_STR(detect_verdict_name(r.verdict), "leak");
+	g_ram = NULL;
 	/* fill_shared_share 0: off */
 	q = p;
 	q.fill_shared_share = 0;
@@ -765,6 +843,7 @@ static void test_fast_fill(void)
 	g_load = NULL;
 	free(flat);
 	free(others);
+	free(ram);
 	drop(&s);
 }
 
