@@ -156,9 +156,9 @@ static tsm_status free_gain(const detect_input *in, const detect_params *p, cons
  * this bucket's level gained at least the effect floor, the other iobuf
  * buckets gained less than fill_shared_share × that (bytes), and the RAM
  * cache did not fill meanwhile (ram_filling), the rise is this bucket's
- * alone and not a fill.  (iobuf buckets only: a pool of any other allocator fills on its
- * own.)  Else (a level that hardly moved, others unknown, no usable fit)
- * load_saturating stays as it is. */
+ * alone and not a fill.  (iobuf buckets only: a pool of any other
+ * allocator fills on its own.)  Else (a level that hardly moved, others
+ * unknown, no usable fit) load_saturating stays as it is. */
 static tsm_status fill_shared(const detect_input *in, const detect_params *p,
                               const detect_scratch *s, detect_result *r)
 {

@@ -171,8 +171,13 @@ static void advice(char *buf, size_t len, const report_alloc *a)
 		break;
 	case DETECT_V_WARMING:
 		report_fmt_size(pl, sizeof pl, (double)r->model.expected_plateau);
-		snprintf(buf, len, "Next: run the report again later; a fill should level off near "
-		         "%s allocated.", pl);
+		if (r->ram_filling)
+			snprintf(buf, len, "Next: run the report again once the RAM cache is full "
+			         "(proxy.config.cache.ram_cache.size); cached objects stop there, a leak "
+			         "keeps rising.");
+		else
+			snprintf(buf, len, "Next: run the report again later; a fill should level off "
+			         "near %s allocated.", pl);
 		break;
 	case DETECT_V_MALLOC:
 		snprintf(buf, len, "Next: freelist counters only show in-use here; use jemalloc "
