@@ -205,7 +205,7 @@ static tsm_status fill_shared(const detect_input *in, const detect_params *p,
 static tsm_status ram_filling(const detect_input *in, const detect_params *p,
                               const detect_scratch *s, detect_result *r)
 {
-	size_t n = in->n, head = 0, i, np = 0;
+	size_t n = in->n, head = 0, tail, i, np = 0;
 	double *o = NULL, b, r2, lslope, m, mad, mo, sxy = 0, sxx = 0, rho = 0, se;
 	tsm_status rc;
 
@@ -237,7 +237,8 @@ static tsm_status ram_filling(const detect_input *in, const detect_params *p,
 		}
 	if (np > 2 && sxx > 0)
 		rho = fmin(fmax(sxy / sxx, 0), 0.95);
-	se = 1.2533 * DETECT_MAD_NORMAL * mad * sqrt(1.0 / (double)head + 1.0 / (double)(n / 6)) *
+	tail = n / 6;           /* the last sixth, as level_gain takes it */
+	se = 1.2533 * DETECT_MAD_NORMAL * mad * sqrt(1.0 / (double)head + 1.0 / (double)tail) *
 	     sqrt((1 + rho) / (1 - rho));
 	r->ram_filling = r->fill_ram_gain >= p->fill_shared_share * m &&
 	                 r->fill_ram_gain > detect_norm_ppf(1.0 - p->alpha / 2.0) * se;
