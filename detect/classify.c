@@ -628,7 +628,7 @@ static int leak_rules(const detect_input *in, const detect_params *p, const dete
 		/* a span shorter than leak_load_cycles cycles: the floor with
 		 * the common load taken out carries the evidence */
 		*follows = (double)r->alloc_growth >= p->leak_follow_frac * r->load_rise - chunk_bytes;
-		return r->load_rising && r->load_rise > r->effect_floor &&
+		return r->load_rising && r->load_rise - r->load_beta_unc > r->effect_floor &&
 		       r->load_floor_jump <= p->leak_step_share * r->load_rise && *follows &&
 		       !r->load_saturating && r->seg_rising && !r->ram_filling;
 	}
@@ -656,6 +656,12 @@ static void say_load_plateau(const detect_params *p, detect_result *r, int follo
 	} else if (!(r->load_rise > r->effect_floor)) {
 		explain(r, "%s, the in-use floor rises slightly (+%s, below the %s effect floor); "
 		        "allocated %s, in use %s: stationary within noise.", lead, lr, ef, a, u);
+	} else if (!(r->load_rise - r->load_beta_unc > r->effect_floor)) {
+		fmt_bytes(x, sizeof x, r->load_beta_unc);
+		explain(r, "%s, the in-use floor rises (+%s), but up to %s of that can come from the "
+		        "uncertainty of how much in-use the load brings (the load moved with time over "
+		        "the span, and the fit has few or noisy dumps): not more than the %s effect "
+		        "floor for sure; allocated %s, in use %s.", lead, lr, x, ef, a, u);
 	} else if (r->load_floor_jump > p->leak_step_share * r->load_rise) {
 		fmt_bytes(x, sizeof x, r->load_floor_jump);
 		explain(r, "%s, the in-use floor moved up mostly in one step (everything after it at "

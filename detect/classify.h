@@ -242,6 +242,9 @@ typedef struct detect_result {
 	double load_slope, load_slope_lo; /* Theil–Sen and Sen lower bound */
 	double load_mk_z, load_mk_p;
 	double load_rise;          /* load_slope × the span, bytes */
+	double load_beta_unc;      /* z(1−alpha/2) × SE(beta) × the load's
+	                            * linear change over the span: the rise
+	                            * beta's uncertainty can make, bytes */
 	int load_rising;           /* the load-free floor rises: Mann–Kendall
 	                            * p < alpha upward and Sen's lower bound > 0 */
 	size_t load_windows;       /* windows of the load-free floor */

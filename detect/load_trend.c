@@ -64,6 +64,67 @@ static double load_beta(const double *x, const double *u, const double *load, si
 	return (sxx * slu - sxl * sxu) / det;
 }
 
+/* Standard error of load_beta's beta: the same least squares, residual
+ * variance s² over n − 3, Var(beta) = s² sxx / det, widened by
+ * (1+ρ)/(1−ρ) for the lag-1 autocorrelation ρ of the residuals (clamped to
+ * [0, 0.95]: dumps a few minutes apart share their noise).  NaN when it
+ * cannot be computed. */
+static double load_beta_se(const double *x, const double *u, const double *load, size_t n)
+{
+	double n0 = 0, mx = 0, ml = 0, mu = 0, sxx = 0, sll = 0, sxl = 0, sxu = 0, slu = 0, det;
+	double beta, g, e, prev = NAN, see = 0, sep = 0, spp = 0, rho = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!isfinite(load[i]) || !(load[i] > 0) || !isfinite(u[i]))
+			continue;
+		n0++;
+		mx += x[i];
+		ml += load[i];
+		mu += u[i];
+	}
+	if (n0 < 5)
+		return NAN;
+	mx /= n0;
+	ml /= n0;
+	mu /= n0;
+	for (i = 0; i < n; i++) {
+		double dx, dl, du;
+
+		if (!isfinite(load[i]) || !(load[i] > 0) || !isfinite(u[i]))
+			continue;
+		dx = x[i] - mx;
+		dl = load[i] - ml;
+		du = u[i] - mu;
+		sxx += dx * dx;
+		sll += dl * dl;
+		sxl += dx * dl;
+		sxu += dx * du;
+		slu += dl * du;
+	}
+	det = sxx * sll - sxl * sxl;
+	if (!(det > 1e-12 * sxx * sll) || !(sxx > 0))
+		return NAN;
+	beta = (sxx * slu - sxl * sxu) / det;
+	g = (sll * sxu - sxl * slu) / det;
+	for (i = 0; i < n; i++) {
+		if (!isfinite(load[i]) || !(load[i] > 0) || !isfinite(u[i])) {
+			prev = NAN;
+			continue;
+		}
+		e = (u[i] - mu) - beta * (load[i] - ml) - g * (x[i] - mx);
+		see += e * e;
+		if (isfinite(prev)) {
+			sep += e * prev;
+			spp += prev * prev;
+		}
+		prev = e;
+	}
+	if (spp > 0)
+		rho = fmin(fmax(sep / spp, 0), 0.95);
+	return sqrt(see / (n0 - 3) * sxx / det * (1 + rho) / (1 - rho));
+}
+
 /* beta of u against the load: load_beta, clamped to [0,
  * load_max_elasticity × median u] (a leak that happens to grow with the
  * load, or late, at the daily peak, pulls it up; no allocator follows the
@@ -294,6 +355,17 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 	if (r2 > p->load_max_collinearity && lslope < 0)
 		beta = 0;
 	r->load_beta = beta;
+	/* what the uncertainty of beta can put into the load-free rise: its
+	 * standard error times the load's own linear change over the span
+	 * (0 when beta was set, not fitted) */
+	r->load_beta_unc = 0;
+	if (beta > 0) {
+		double se = load_beta_se(s->x, s->u, in->load, n);
+
+		if (isfinite(se))
+			r->load_beta_unc = detect_norm_ppf(1.0 - p->alpha / 2.0) * se *
+			                   fabs(lslope * (s->x[n - 1] - s->x[0]));
+	}
 	adj = malloc(n * sizeof *adj);
 	if (adj == NULL)
 		return TSM_NOMEM;

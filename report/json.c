@@ -175,6 +175,7 @@ static cJSON *alloc_json(jb *b, const report_lifetime *rl, const report_alloc *a
 		put_round(b, y, "mk_z", r->load_mk_z, 0.0001);
 		put_num(b, y, "p_value", r->load_mk_p);
 		put_num(b, y, "floor_rise", round(r->load_rise));
+		put_num(b, y, "beta_uncertainty_rise", round(r->load_beta_unc));
 		put_num(b, y, "windows", (double)r->load_windows);
 		put_num(b, y, "largest_step", round(r->load_floor_jump));
 		put_bool(b, y, "rising", r->load_rising);

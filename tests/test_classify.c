@@ -596,6 +596,11 @@ static void test_load_index(void)
 	CHECK(r.load_rise < r.effect_floor || !r.load_rising);
 	/* about 2000 items × 4096 B per unit of load */
 	CHECK_NEAR(r.load_beta, 2000.0 * 4096, 2000.0 * 4096 * 0.2);
+	/* the load rose over the span, so beta's uncertainty is worth some
+	 * of the load-free rise, though far less than the load's own part
+	 * (beta × its 0.8 swing) */
+	CHECK(isfinite(r.load_beta_unc) && r.load_beta_unc > 0);
+	CHECK(r.load_beta_unc < 0.15 * r.load_beta);
 	CHECK(strstr(r.explanation, "common load") != NULL);
 	/* thresholds that flip it */
 	q = p;
