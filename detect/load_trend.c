@@ -13,6 +13,83 @@
 
 #include "classify_int.h"
 
+/* Sums of the least squares u = a + beta·load + g·x over the dumps with
+ * a known load (x, load, u centred on their means). */
+typedef struct load_ls {
+	double n0, mx, ml, mu;
+	double sxx, sll, sxl, sxu, slu;
+} load_ls;
+
+static int load_known(const double *u, const double *load, size_t i)
+{
+	return isfinite(load[i]) && load[i] > 0 && isfinite(u[i]);
+}
+
+static void load_ls_sums(const double *x, const double *u, const double *load, size_t n,
+                         load_ls *f)
+{
+	size_t i;
+
+	memset(f, 0, sizeof *f);
+	for (i = 0; i < n; i++) {
+		if (!load_known(u, load, i))
+			continue;
+		f->n0++;
+		f->mx += x[i];
+		f->ml += load[i];
+		f->mu += u[i];
+	}
+	if (!(f->n0 > 0))
+		return;
+	f->mx /= f->n0;
+	f->ml /= f->n0;
+	f->mu /= f->n0;
+	for (i = 0; i < n; i++) {
+		double dx, dl, du;
+
+		if (!load_known(u, load, i))
+			continue;
+		dx = x[i] - f->mx;
+		dl = load[i] - f->ml;
+		du = u[i] - f->mu;
+		f->sxx += dx * dx;
+		f->sll += dl * dl;
+		f->sxl += dx * dl;
+		f->sxu += dx * du;
+		f->slu += dl * du;
+	}
+}
+
+/* Lag-1 autocorrelation of a sequence fed one value at a time (a
+ * non-finite value breaks the chain): the variance of a mean or a fitted
+ * coefficient of such dumps is (1+ρ)/(1−ρ) times the independent one,
+ * ρ clamped to [0, 0.95]. */
+typedef struct ar1_acc {
+	double prev, sep, spp;
+	size_t np;
+} ar1_acc;
+
+static void ar1_add(ar1_acc *a, double e)
+{
+	if (!isfinite(e)) {
+		a->prev = NAN;
+		return;
+	}
+	if (isfinite(a->prev)) {
+		a->sep += e * a->prev;
+		a->spp += a->prev * a->prev;
+		a->np++;
+	}
+	a->prev = e;
+}
+
+static double ar1_widen(const ar1_acc *a)
+{
+	double rho = a->np > 2 && a->spp > 0 ? fmin(fmax(a->sep / a->spp, 0), 0.95) : 0;
+
+	return (1 + rho) / (1 - rho);
+}
+
 /* Least squares u = a + beta·load + g·x over the dumps with a known load
  * (x centred): how many bytes of in-use one unit of load brings, with a
  * linear drift (a leak) kept out of beta.  Returns 0 for a flat load, NaN
@@ -20,109 +97,54 @@
 static double load_beta(const double *x, const double *u, const double *load, size_t n,
                         double *r2, double *lslope)
 {
-	double n0 = 0, mx = 0, ml = 0, mu = 0, sxx = 0, sll = 0, sxl = 0, sxu = 0, slu = 0, det;
-	size_t i;
+	load_ls f;
+	double det;
 
-	for (i = 0; i < n; i++) {
-		if (!isfinite(load[i]) || !(load[i] > 0) || !isfinite(u[i]))
-			continue;
-		n0++;
-		mx += x[i];
-		ml += load[i];
-		mu += u[i];
-	}
+	load_ls_sums(x, u, load, n, &f);
 	*r2 = 0;
 	*lslope = 0;
-	if (n0 < 3)
+	if (f.n0 < 3)
 		return NAN;
-	mx /= n0;
-	ml /= n0;
-	mu /= n0;
-	for (i = 0; i < n; i++) {
-		double dx, dl, du;
-
-		if (!isfinite(load[i]) || !(load[i] > 0) || !isfinite(u[i]))
-			continue;
-		dx = x[i] - mx;
-		dl = load[i] - ml;
-		du = u[i] - mu;
-		sxx += dx * dx;
-		sll += dl * dl;
-		sxl += dx * dl;
-		sxu += dx * du;
-		slu += dl * du;
-	}
-	if (!(sll > 0))
+	if (!(f.sll > 0))
 		return 0;               /* a flat load explains nothing */
-	if (sxx > 0) {
-		*r2 = sxl * sxl / (sxx * sll);
-		*lslope = sxl / sxx;
+	if (f.sxx > 0) {
+		*r2 = f.sxl * f.sxl / (f.sxx * f.sll);
+		*lslope = f.sxl / f.sxx;
 	}
-	det = sxx * sll - sxl * sxl;
-	if (!(det > 1e-12 * sxx * sll))
+	det = f.sxx * f.sll - f.sxl * f.sxl;
+	if (!(det > 1e-12 * f.sxx * f.sll))
 		return NAN;             /* load and drift cannot be told apart */
-	return (sxx * slu - sxl * sxu) / det;
+	return (f.sxx * f.slu - f.sxl * f.sxu) / det;
 }
 
 /* Standard error of load_beta's beta: the same least squares, residual
- * variance s² over n − 3, Var(beta) = s² sxx / det, widened by
- * (1+ρ)/(1−ρ) for the lag-1 autocorrelation ρ of the residuals (clamped to
- * [0, 0.95]: dumps a few minutes apart share their noise).  NaN when it
- * cannot be computed. */
+ * variance s² over n − 3, Var(beta) = s² sxx / det, widened (ar1_widen)
+ * for the lag-1 autocorrelation of the residuals (dumps a few minutes
+ * apart share their noise).  NaN when it cannot be computed. */
 static double load_beta_se(const double *x, const double *u, const double *load, size_t n)
 {
-	double n0 = 0, mx = 0, ml = 0, mu = 0, sxx = 0, sll = 0, sxl = 0, sxu = 0, slu = 0, det;
-	double beta, g, e, prev = NAN, see = 0, sep = 0, spp = 0, rho = 0;
+	load_ls f;
+	ar1_acc ac = {NAN, 0, 0, 0};
+	double det, beta, g, e, see = 0;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (!isfinite(load[i]) || !(load[i] > 0) || !isfinite(u[i]))
-			continue;
-		n0++;
-		mx += x[i];
-		ml += load[i];
-		mu += u[i];
-	}
-	if (n0 < 5)
+	load_ls_sums(x, u, load, n, &f);
+	if (f.n0 < 5)
 		return NAN;
-	mx /= n0;
-	ml /= n0;
-	mu /= n0;
-	for (i = 0; i < n; i++) {
-		double dx, dl, du;
-
-		if (!isfinite(load[i]) || !(load[i] > 0) || !isfinite(u[i]))
-			continue;
-		dx = x[i] - mx;
-		dl = load[i] - ml;
-		du = u[i] - mu;
-		sxx += dx * dx;
-		sll += dl * dl;
-		sxl += dx * dl;
-		sxu += dx * du;
-		slu += dl * du;
-	}
-	det = sxx * sll - sxl * sxl;
-	if (!(det > 1e-12 * sxx * sll) || !(sxx > 0))
+	det = f.sxx * f.sll - f.sxl * f.sxl;
+	if (!(det > 1e-12 * f.sxx * f.sll) || !(f.sxx > 0))
 		return NAN;
-	beta = (sxx * slu - sxl * sxu) / det;
-	g = (sll * sxu - sxl * slu) / det;
+	beta = (f.sxx * f.slu - f.sxl * f.sxu) / det;
+	g = (f.sll * f.sxu - f.sxl * f.slu) / det;
 	for (i = 0; i < n; i++) {
-		if (!isfinite(load[i]) || !(load[i] > 0) || !isfinite(u[i])) {
-			prev = NAN;
-			continue;
+		e = NAN;
+		if (load_known(u, load, i)) {
+			e = (u[i] - f.mu) - beta * (load[i] - f.ml) - g * (x[i] - f.mx);
+			see += e * e;
 		}
-		e = (u[i] - mu) - beta * (load[i] - ml) - g * (x[i] - mx);
-		see += e * e;
-		if (isfinite(prev)) {
-			sep += e * prev;
-			spp += prev * prev;
-		}
-		prev = e;
+		ar1_add(&ac, e);
 	}
-	if (spp > 0)
-		rho = fmin(fmax(sep / spp, 0), 0.95);
-	return sqrt(see / (n0 - 3) * sxx / det * (1 + rho) / (1 - rho));
+	return sqrt(see / (f.n0 - 3) * f.sxx / det * ar1_widen(&ac));
 }
 
 /* beta of u against the load: load_beta, clamped to [0,
@@ -256,8 +278,8 @@ static tsm_status fill_shared(const detect_input *in, const detect_params *p,
  * to the last sixth, at least fill_shared_share × their median count,
  * and significantly: by more than the normal quantile of 1 − alpha/2
  * times the standard error of the difference of the two medians (1.2533
- * σ √(1/a + 1/b), σ from the MAD, widened by √((1+ρ)/(1−ρ)) for the
- * lag-1 autocorrelation ρ of the dumps).  A RAM cache fills from empty
+ * σ √(1/a + 1/b), σ from the MAD, widened by ar1_widen's factor's root
+ * for the lag-1 autocorrelation of the dumps).  A RAM cache fills from empty
  * after a restart, so its entries multiply, maybe within the first hour;
  * the per-thread caches make their count noisy.  Then a rise of an iobuf
  * bucket may be cached objects, the fill of a cache whose size the dumps
@@ -266,8 +288,9 @@ static tsm_status fill_shared(const detect_input *in, const detect_params *p,
 static tsm_status ram_filling(const detect_input *in, const detect_params *p,
                               const detect_scratch *s, detect_result *r)
 {
-	size_t n = in->n, head = 0, tail, i, np = 0;
-	double *o = NULL, b, r2, lslope, m, mad, mo, sxy = 0, sxx = 0, rho = 0, se;
+	size_t n = in->n, head = 0, tail, i;
+	double *o = NULL, b, r2, lslope, m, mad, mo, se;
+	ar1_acc ac = {NAN, 0, 0, 0};
 	tsm_status rc;
 
 	r->fill_ram_gain = NAN;
@@ -290,17 +313,11 @@ static tsm_status ram_filling(const detect_input *in, const detect_params *p,
 	if (!isfinite(r->fill_ram_gain) || !isfinite(m) || !(m > 0) || !isfinite(mad) ||
 	    !isfinite(mo))
 		goto out;
-	for (i = 1; i < n; i++)
-		if (isfinite(o[i]) && isfinite(o[i - 1])) {
-			sxy += (o[i] - mo) * (o[i - 1] - mo);
-			sxx += (o[i - 1] - mo) * (o[i - 1] - mo);
-			np++;
-		}
-	if (np > 2 && sxx > 0)
-		rho = fmin(fmax(sxy / sxx, 0), 0.95);
+	for (i = 0; i < n; i++)
+		ar1_add(&ac, o[i] - mo);
 	tail = n / 6;           /* the last sixth, as level_gain takes it */
 	se = 1.2533 * DETECT_MAD_NORMAL * mad * sqrt(1.0 / (double)head + 1.0 / (double)tail) *
-	     sqrt((1 + rho) / (1 - rho));
+	     sqrt(ar1_widen(&ac));
 	r->ram_filling = r->fill_ram_gain >= p->fill_shared_share * m &&
 	                 r->fill_ram_gain > detect_norm_ppf(1.0 - p->alpha / 2.0) * se;
 out:

@@ -348,6 +348,13 @@ static size_t load_bin(const load_index *li, double t)
 	return f >= (double)li->nb ? li->nb - 1 : (size_t)f;
 }
 
+/* Allocator i's mean in-use in bin b, bytes (0 when it has no median,
+ * NaN when it has no dump in the bin). */
+static double bin_bytes(const load_index *li, size_t i, size_t b)
+{
+	return li->med[i] > 0 ? (double)li->mat[i * li->nb + b] * li->med[i] : 0;
+}
+
 static tsm_status load_index_build(db *d, const report_opts *o, const report_lifetime *rl,
                                    const db_allocator *al, size_t na, const db_range *rg,
                                    load_index *li, char *err)
@@ -541,48 +548,38 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 	in.allocated = s.allocated;
 	in.in_use = s.in_use;
 	if (li->nb > 0 && s.n > 0) {
+		/* per dump, from its bin: the load; the other iobuf buckets'
+		 * in-use (this bucket's own bin mean taken out); the RAM cache's
+		 * entries (objects), for iobuf buckets */
+		int want_o = li->iobuf != NULL && ai < li->na;
+		int want_r = li->ram < li->na && li->ram != ai && al->bucket >= 0;
+
 		load = malloc(s.n * sizeof *load);
-		if (load == NULL) {
-			rc = TSM_NOMEM;
-			goto out;
-		}
-		for (k = 0; k < s.n; k++)
-			load[k] = isfinite(s.t[k]) ? li->lv[load_bin(li, s.t[k])] : NAN;
-		in.load = load;
-	}
-	if (li->nb > 0 && li->iobuf != NULL && s.n > 0 && ai < li->na) {
-		/* the other iobuf buckets' in-use in the dump's bin (this
-		 * bucket's own bin mean taken out) */
-		others = malloc(s.n * sizeof *others);
-		if (others == NULL) {
+		others = want_o ? malloc(s.n * sizeof *others) : NULL;
+		ram = want_r ? malloc(s.n * sizeof *ram) : NULL;
+		if (load == NULL || (want_o && others == NULL) || (want_r && ram == NULL)) {
 			rc = TSM_NOMEM;
 			goto out;
 		}
 		for (k = 0; k < s.n; k++) {
 			size_t bk;
-			double self = 0;
 
-			others[k] = NAN;
+			load[k] = NAN;
+			if (others != NULL)
+				others[k] = NAN;
+			if (ram != NULL)
+				ram[k] = NAN;
 			if (!isfinite(s.t[k]))
 				continue;
 			bk = load_bin(li, s.t[k]);
-			if (al->bucket >= 0 && li->med[ai] > 0)
-				self = (double)li->mat[ai * li->nb + bk] * li->med[ai];
-			others[k] = li->iobuf[bk] - self;
+			load[k] = li->lv[bk];
+			if (others != NULL)
+				others[k] = li->iobuf[bk] - (al->bucket >= 0 ? bin_bytes(li, ai, bk) : 0);
+			if (ram != NULL)
+				ram[k] = bin_bytes(li, li->ram, bk) / li->ram_size;
 		}
+		in.load = load;
 		in.others = others;
-	}
-	if (li->nb > 0 && li->ram < li->na && li->ram != ai && al->bucket >= 0 && s.n > 0) {
-		/* the RAM cache's entries (objects) in the dump's bin */
-		ram = malloc(s.n * sizeof *ram);
-		if (ram == NULL) {
-			rc = TSM_NOMEM;
-			goto out;
-		}
-		for (k = 0; k < s.n; k++)
-			ram[k] = isfinite(s.t[k]) ? (double)li->mat[li->ram * li->nb + load_bin(li, s.t[k])] *
-			                                    li->med[li->ram] / li->ram_size
-			                          : NAN;
 		in.ram_entries = ram;
 	}
 	rc = detect_classify(&in, &o->params, &a->r, err);
