@@ -465,6 +465,9 @@ tsm_status detect_floor_trend(const detect_input *in, const detect_params *p, de
 		return TSM_OK;
 	detect_trend_opts_default(&o);
 	o.alpha = p->alpha;
+	/* a window's minimum of the rolling minimum is the lowest in-use
+	 * over fw + w: neighbours share most of it */
+	o.extreme_span = fw > 0 ? (fw + w) / w : 0;
 	rc = detect_trend_test(s->wt, s->wy, k, &o, &tr);
 	if (rc == TSM_NOMEM)
 		return rc;

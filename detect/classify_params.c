@@ -53,7 +53,7 @@ static const param_def PARAMS[] = {
 	 "leak: one persistent floor step carries at most this share of rise"},
 	{"cycle_hours", offsetof(detect_params, cycle_hours), 24, 0, 1e4, 0,
 	 "load cycle, hours: churn stays low >= 1 cycle; saturation (0: none)"},
-	{"leak_load_cycles", offsetof(detect_params, leak_load_cycles), 2, 0, 1e4, 0,
+	{"leak_load_cycles", offsetof(detect_params, leak_load_cycles), 7, 0, 1e4, 0,
 	 "leak on spans < this many cycles: floor also rises against load (0: off)"},
 	{"leak_segment_share", offsetof(detect_params, leak_segment_share), 0.25, 0, 1, 0,
 	 "leak on short spans: load-free floor rises within a part around the shift"},

@@ -519,6 +519,21 @@ out:
 	return rc;
 }
 
+double detect_overlap_ns(size_t n, double g)
+{
+	double dn = (double)n, sum = 0;
+	size_t h;
+
+	if (!(g > 1) || n < 3)
+		return 1;
+	for (h = 1; h < n && (double)h < g; h++) {
+		double nk = dn - (double)h;
+
+		sum += nk * (nk - 1) * (nk - 2) * (g - (double)h) / (g + (double)h);
+	}
+	return 1 + 2 / (dn * (dn - 1) * (dn - 2)) * sum;
+}
+
 /* ---- the combined test --------------------------------------------------------------- */
 
 void detect_trend_opts_default(detect_trend_opts *o)
@@ -527,6 +542,7 @@ void detect_trend_opts_default(detect_trend_opts *o)
 	o->hamed_rao = 1;
 	o->max_lag = 0;
 	o->hr_deflate = 0;
+	o->extreme_span = 0;
 	o->ts_method = DETECT_TS_AUTO;
 }
 
@@ -611,6 +627,12 @@ static tsm_status trend_core(pt *p, size_t m, const detect_trend_opts *o,
 		               &out->mk.n_ns, &out->mk.lags_sig);
 		if (rc != TSM_OK)
 			goto out;
+		if (o->extreme_span > 1) {
+			double f = detect_overlap_ns(m, o->extreme_span);
+
+			if (f > out->mk.n_ns)
+				out->mk.n_ns = f;
+		}
 	}
 	out->mk.var_s_hr = out->mk.var_s * out->mk.n_ns;
 	z_and_p(out->mk.s, out->mk.var_s, &out->mk.z_raw, &out->mk.p_raw);

@@ -90,7 +90,19 @@ typedef struct detect_trend_opts {
 	                    * never makes the test more confident; 1: allow
 	                    * n/n* < 1 as published */
 	int ts_method;     /* enum detect_ts_method; default DETECT_TS_AUTO */
+	double extreme_span; /* 0 (default); else each y is the minimum (or
+	                    * maximum) of underlying data over extreme_span
+	                    * point spacings, so that points h apart overlap:
+	                    * n/n* is then at least that structure's Hamed–Rao
+	                    * factor (see detect_overlap_ns) */
 } detect_trend_opts;
+
+/* n/n* (Hamed–Rao weights) of n extremes over stretches g point spacings
+ * long: points h < g apart share (g − h)/(g + h) of their stretches'
+ * union, which for independent continuous data underneath is the chance
+ * that both are the same value; that chance is used as their rank
+ * correlation.  1 when g <= 1 or n < 3. */
+double detect_overlap_ns(size_t n, double g);
 
 /* Fill *o with the defaults above. */
 void detect_trend_opts_default(detect_trend_opts *o);

@@ -438,6 +438,42 @@ static void test_hamed_rao_ar1(void)
 	}
 }
 
+static void test_overlap_ns(void)
+{
+	/* Hand computation: n/n* = 1 + 2/(n(n−1)(n−2)) Σ_{h<g} (n−h)(n−h−1)(n−h−2)(g−h)/(g+h).
+	 * n 4, g 2: h 1 only, ρ 1/3, 3·2·1 = 6 → 1 + 2·2/24 = 1.1666…
+	 * n 5, g 3: h 1 ρ 1/2 × 24 = 12, h 2 ρ 1/5 × 6 = 1.2 → 1 + 2·13.2/60 = 1.44 */
+	CHECK_NEAR(detect_overlap_ns(4, 2), 1 + 4.0 / 24, 1e-12);
+	CHECK_NEAR(detect_overlap_ns(5, 3), 1.44, 1e-12);
+	CHECK_NEAR(detect_overlap_ns(5, 1), 1, 0);  /* no overlap */
+	CHECK_NEAR(detect_overlap_ns(2, 9), 1, 0);  /* too few points */
+	/* Minima over 10 spacings of white noise: the floor replaces the
+	 * Hamed–Rao estimate when that is lower, never lowers it. */
+	{
+		double y[60], w[69];
+		detect_trend_opts o;
+		detect_trend a, b;
+		int i, j;
+
+		rs = 0x0ce7a11ULL;
+		for (i = 0; i < 69; i++)
+			w[i] = gauss();
+		for (i = 0; i < 60; i++) {
+			y[i] = w[i];
+			for (j = 1; j < 10; j++)
+				y[i] = fmin(y[i], w[i + j]);
+		}
+		detect_trend_opts_default(&o);
+		CHECK_INT(detect_trend_test(NULL, y, 60, &o, &a), TSM_OK);
+		o.extreme_span = 10;
+		CHECK_INT(detect_trend_test(NULL, y, 60, &o, &b), TSM_OK);
+		CHECK_NEAR(b.mk.n_ns, fmax(a.mk.n_ns, detect_overlap_ns(60, 10)), 1e-12);
+		CHECK(detect_overlap_ns(60, 10) > 4);
+		CHECK(b.mk.p >= a.mk.p);
+		CHECK_NEAR(b.mk.var_s_hr, b.mk.var_s * b.mk.n_ns, 1e-9 * b.mk.var_s_hr);
+	}
+}
+
 /* Random series with integer values (ties), uneven distinct time steps and
  * a trend, versus the naive reference; n = `n`. */
 static void compare_naive(size_t n, double trend, double noise, int integer_y)
@@ -901,6 +937,7 @@ int main(void)
 	test_mk_edge();
 	test_hamed_rao_published();
 	test_hamed_rao_ar1();
+	test_overlap_ns();
 	test_vs_naive();
 	test_ts_fast();
 	test_big();
