@@ -467,7 +467,7 @@ tsm_status detect_floor_trend(const detect_input *in, const detect_params *p, de
 	o.alpha = p->alpha;
 	/* a window's minimum of the rolling minimum is the lowest in-use
 	 * over fw + w: neighbours share most of it */
-	o.extreme_span = fw > 0 ? (fw + w) / w : 0;
+	o.extreme_span = fw > 0 && p->floor_overlap > 0 ? (fw + w) / w : 0;
 	rc = detect_trend_test(s->wt, s->wy, k, &o, &tr);
 	if (rc == TSM_NOMEM)
 		return rc;

@@ -55,6 +55,8 @@ typedef struct detect_params {
 	double floor_hours;        /* trailing rolling-min width under the window
 	                            * minima, capped at span/min_windows; 0 = plain
 	                            * window minima (24: ignores diurnal troughs) */
+	double floor_overlap;      /* 1: the trend test counts the overlap of window
+	                            * minima of the rolling minimum (n/n* floor); 0: off */
 	double leak_effect_chunks; /* floor rise must exceed this many chunks (2) */
 	double leak_effect_frac;   /* ... and this fraction of allocated (0.05) */
 	double leak_slack_frac;    /* ... and this share of the thread-cache slack

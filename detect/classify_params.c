@@ -41,6 +41,8 @@ static const param_def PARAMS[] = {
 	 "windows are widened to keep at most this many (bounds the work)"},
 	{"floor_hours", offsetof(detect_params, floor_hours), 24, 0, 1e4, 0,
 	 "hours of rolling minimum under the window minima (0 = plain minima)"},
+	{"floor_overlap", offsetof(detect_params, floor_overlap), 1, 0, 1, 0,
+	 "1: the floor trend counts the overlap of its windows' rolling minima"},
 	{"leak_effect_chunks", offsetof(detect_params, leak_effect_chunks), 2, 0, 1e9, 0,
 	 "leak: floor rise must exceed this many chunks"},
 	{"leak_effect_frac", offsetof(detect_params, leak_effect_frac), 0.05, 0, 100, 0,
