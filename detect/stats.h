@@ -93,8 +93,8 @@ typedef struct detect_trend_opts {
 	double extreme_span; /* 0 (default); else each y is the minimum (or
 	                    * maximum) of underlying data over extreme_span
 	                    * point spacings, so that points h apart overlap:
-	                    * n/n* is then at least that structure's Hamed–Rao
-	                    * factor (see detect_overlap_ns) */
+	                    * with hamed_rao on, n/n* is then at least that
+	                    * structure's factor (see detect_overlap_ns) */
 } detect_trend_opts;
 
 /* n/n* (Hamed–Rao weights) of n extremes over stretches g point spacings
