@@ -620,6 +620,19 @@ static int floor_spread(const detect_params *p, const detect_result *r)
 	return j <= p->leak_step_share * r->floor_rise;
 }
 
+/* The joint fit's drift (load_fit_se) is significant over the lifetime's
+ * allocators, or the test is off or could not be computed.  Each lifetime
+ * tests every allocator at alpha, so a plateau among forty passes one now
+ * and then; the drift of in-use against time with the load in the same
+ * fit, at alpha / allocators (Bonferroni), is the parametric check that a
+ * short span's load-free rise is not the noise of one allocator among
+ * many (a leak of a few chunks in a day reaches t of 4 and more). */
+static int drift_ok(const detect_params *p, const detect_result *r)
+{
+	return !(p->leak_drift_family > 0) || !isfinite(r->load_drift_t) ||
+	       !isfinite(r->load_drift_need) || r->load_drift_t >= r->load_drift_need;
+}
+
 /* Leak: significant rising floor, effect above the floor, spread over the
  * span, allocated follows, not saturating. */
 static int leak_rules(const detect_input *in, const detect_params *p, const detect_result *r,
@@ -632,6 +645,7 @@ static int leak_rules(const detect_input *in, const detect_params *p, const dete
 		 * the common load taken out carries the evidence */
 		*follows = (double)r->alloc_growth >= p->leak_follow_frac * r->load_rise - chunk_bytes;
 		return r->load_rising && r->load_rise - r->load_beta_unc > r->effect_floor &&
+		       drift_ok(p, r) &&
 		       r->load_floor_jump <= p->leak_step_share * r->load_rise && *follows &&
 		       !r->load_saturating && r->seg_rising && !r->ram_filling;
 	}
@@ -665,6 +679,11 @@ static void say_load_plateau(const detect_params *p, detect_result *r, int follo
 		        "uncertainty of how much in-use the load brings (the load moved with time over "
 		        "the span, and the fit has few or noisy dumps): not more than the %s effect "
 		        "floor for sure; allocated %s, in use %s.", lead, lr, x, ef, a, u);
+	} else if (!drift_ok(p, r)) {
+		explain(r, "%s, the in-use floor rises (+%s, p %.2g), but the drift fitted with the "
+		        "load (t %.2f) is not significant among the lifetime's allocators (t %.2f "
+		        "needed): one of many series can rise this much by chance; allocated %s, in "
+		        "use %s.", lead, lr, r->load_mk_p, r->load_drift_t, r->load_drift_need, a, u);
 	} else if (r->load_floor_jump > p->leak_step_share * r->load_rise) {
 		fmt_bytes(x, sizeof x, r->load_floor_jump);
 		explain(r, "%s, the in-use floor moved up mostly in one step (everything after it at "

@@ -74,6 +74,10 @@ typedef struct detect_params {
 	                            * (time basis, load index given): the leak
 	                            * rule runs on the floor with the lifetime's
 	                            * common load taken out; 0 = never (2) */
+	double leak_drift_family;  /* 1: on short spans the joint fit's drift
+	                            * must also be significant at alpha over
+	                            * the lifetime's allocators (Bonferroni);
+	                            * 0 = off (1) */
 	double leak_segment_share; /* ... and, split at the largest level shift
 	                            * of in-use, the load-free floor rises
 	                            * within a part (pre or post) by at least
@@ -164,6 +168,9 @@ typedef struct detect_input {
 	                            * other iobuf buckets at the dump (NaN =
 	                            * unknown; NULL = none): did a level shift
 	                            * move bytes between sizes or add them? */
+	size_t family;             /* allocators of the lifetime tested the same
+	                            * way (the load index's active ones): the
+	                            * drift test's multiplicity; 0 = 1 */
 	const double *ram_entries; /* n values: in-use objects of the RAM
 	                            * cache's entry allocator at the dump (NaN =
 	                            * unknown; NULL = none): did the RAM cache
@@ -247,6 +254,10 @@ typedef struct detect_result {
 	double load_beta_unc;      /* z(1−alpha/2) × SE(beta) × the load's
 	                            * linear change over the span: the rise
 	                            * beta's uncertainty can make, bytes */
+	double load_drift_t;       /* drift of the joint least squares u = a +
+	                            * beta·load + g·t over its standard error
+	                            * (lag-1 widened); NaN when not fitted */
+	double load_drift_need;    /* the t it must reach: z(1 − alpha/family) */
 	int load_rising;           /* the load-free floor rises: Mann–Kendall
 	                            * p < alpha upward and Sen's lower bound > 0 */
 	size_t load_windows;       /* windows of the load-free floor */

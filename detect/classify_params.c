@@ -57,6 +57,8 @@ static const param_def PARAMS[] = {
 	 "load cycle, hours: churn stays low >= 1 cycle; saturation (0: none)"},
 	{"leak_load_cycles", offsetof(detect_params, leak_load_cycles), 7, 0, 1e4, 0,
 	 "leak on spans < this many cycles: floor also rises against load (0: off)"},
+	{"leak_drift_family", offsetof(detect_params, leak_drift_family), 1, 0, 1, 0,
+	 "leak on short spans: drift significant at alpha / allocators (0: off)"},
 	{"leak_segment_share", offsetof(detect_params, leak_segment_share), 0.25, 0, 1, 0,
 	 "leak on short spans: load-free floor rises within a part around the shift"},
 	{"fill_shared_share", offsetof(detect_params, fill_shared_share), 0.5, 0, 1e6, 0,

@@ -117,34 +117,59 @@ static double load_beta(const double *x, const double *u, const double *load, si
 	return (f.sxx * f.slu - f.sxl * f.sxu) / det;
 }
 
-/* Standard error of load_beta's beta: the same least squares, residual
- * variance s² over n − 3, Var(beta) = s² sxx / det, widened (ar1_widen)
- * for the lag-1 autocorrelation of the residuals (dumps a few minutes
- * apart share their noise).  NaN when it cannot be computed. */
-static double load_beta_se(const double *x, const double *u, const double *load, size_t n)
+/* Standard errors of the least squares u = a + beta·load + g·x
+ * (load_beta's fit): residual variance s² over n − 3, Var(beta) = s² sxx
+ * / det, Var(g) = s² sll / det, both widened (ar1_widen) for the lag-1
+ * autocorrelation of the residuals (dumps a few minutes apart share their
+ * noise).  When the beta in use is not the fitted one (clamped, or 0 for
+ * a load that falls in step with time), g and its error come from the
+ * straight line through u − beta·load instead (s² over n − 2, Var(g) =
+ * s² / sxx).  *se_beta (of the fitted beta) and *drift_t (g over its
+ * error) are NaN when they cannot be computed. */
+static void load_fit_se(const double *x, const double *u, const double *load, size_t n,
+                        double beta_used, double *se_beta, double *drift_t)
 {
 	load_ls f;
-	ar1_acc ac = {NAN, 0, 0, 0};
-	double det, beta, g, e, see = 0;
+	ar1_acc ac = {NAN, 0, 0, 0}, ad = {NAN, 0, 0, 0};
+	double det, beta, g, e, see = 0, sdd = 0, gd, w;
 	size_t i;
 
+	*se_beta = *drift_t = NAN;
 	load_ls_sums(x, u, load, n, &f);
-	if (f.n0 < 5)
-		return NAN;
+	if (f.n0 < 5 || !(f.sxx > 0))
+		return;
 	det = f.sxx * f.sll - f.sxl * f.sxl;
-	if (!(det > 1e-12 * f.sxx * f.sll) || !(f.sxx > 0))
-		return NAN;
+	if (!(det > 1e-12 * f.sxx * f.sll))
+		return;
 	beta = (f.sxx * f.slu - f.sxl * f.sxu) / det;
 	g = (f.sll * f.sxu - f.sxl * f.slu) / det;
+	gd = (f.sxu - beta_used * f.sxl) / f.sxx;       /* slope of u − beta_used·load */
 	for (i = 0; i < n; i++) {
+		double dx = x[i] - f.mx, dl, du, d = NAN;
+
 		e = NAN;
 		if (load_known(u, load, i)) {
-			e = (u[i] - f.mu) - beta * (load[i] - f.ml) - g * (x[i] - f.mx);
+			dl = load[i] - f.ml;
+			du = u[i] - f.mu;
+			e = du - beta * dl - g * dx;
+			d = du - beta_used * dl - gd * dx;
 			see += e * e;
+			sdd += d * d;
 		}
 		ar1_add(&ac, e);
+		ar1_add(&ad, d);
 	}
-	return sqrt(see / (f.n0 - 3) * f.sxx / det * ar1_widen(&ac));
+	w = ar1_widen(&ac);
+	*se_beta = sqrt(see / (f.n0 - 3) * f.sxx / det * w);
+	if (beta_used == beta) {
+		double se = sqrt(see / (f.n0 - 3) * f.sll / det * w);
+
+		*drift_t = se > 0 ? g / se : NAN;
+	} else {
+		double se = sqrt(sdd / (f.n0 - 2) / f.sxx * ar1_widen(&ad));
+
+		*drift_t = se > 0 ? gd / se : NAN;
+	}
 }
 
 /* beta of u against the load: load_beta, clamped to [0,
@@ -354,6 +379,7 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 	r->load_mk_z = 0;
 	r->load_mk_p = 1;
 	r->load_rise = 0;
+	r->load_drift_t = r->load_drift_need = NAN;
 	if (in->load == NULL || r->basis == DETECT_BASIS_SEQUENCE || !(p->leak_load_cycles > 0) ||
 	    !(p->cycle_hours > 0) || !(r->span_hours < p->leak_load_cycles * p->cycle_hours))
 		return TSM_OK;
@@ -376,12 +402,15 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 	 * standard error times the load's own linear change over the span
 	 * (0 when beta was set, not fitted) */
 	r->load_beta_unc = 0;
-	if (beta > 0) {
-		double se = load_beta_se(s->x, s->u, in->load, n);
+	{
+		double se, m = in->family > 1 ? (double)in->family : 1.0;
 
-		if (isfinite(se))
+		/* beta as used: when it was clamped or zeroed, not the fitted one */
+		load_fit_se(s->x, s->u, in->load, n, beta, &se, &r->load_drift_t);
+		if (beta > 0 && isfinite(se))
 			r->load_beta_unc = detect_norm_ppf(1.0 - p->alpha / 2.0) * se *
 			                   fabs(lslope * (s->x[n - 1] - s->x[0]));
+		r->load_drift_need = detect_norm_ppf(1.0 - p->alpha / m);
 	}
 	adj = malloc(n * sizeof *adj);
 	if (adj == NULL)

@@ -317,6 +317,7 @@ out:
 typedef struct load_index {
 	size_t nb;               /* 0: none */
 	size_t na;               /* allocators (rows of mat) */
+	size_t active;           /* of them with median in-use > 0 */
 	double t0, span;         /* bin b covers t0 + span·[b, b+1)/nb */
 	double *lv;              /* nb values, NaN = unknown */
 	double *iobuf;           /* nb values: summed mean in-use bytes of the
@@ -436,6 +437,7 @@ static tsm_status load_index_build(db *d, const report_opts *o, const report_lif
 		}
 		db_series_free(&s);
 	}
+	li->active = active;
 	if ((double)active < p->load_min_allocators) {
 		load_index_free(li);
 		goto out;
@@ -579,6 +581,7 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 				ram[k] = bin_bytes(li, li->ram, bk) / li->ram_size;
 		}
 		in.load = load;
+		in.family = li->active;
 		in.others = others;
 		in.ram_entries = ram;
 	}

@@ -176,6 +176,10 @@ static cJSON *alloc_json(jb *b, const report_lifetime *rl, const report_alloc *a
 		put_num(b, y, "p_value", r->load_mk_p);
 		put_num(b, y, "floor_rise", round(r->load_rise));
 		put_num(b, y, "beta_uncertainty_rise", round(r->load_beta_unc));
+		if (isfinite(r->load_drift_t)) {
+			put_round(b, y, "drift_t", r->load_drift_t, 0.001);
+			put_round(b, y, "drift_t_needed", r->load_drift_need, 0.001);
+		}
 		put_num(b, y, "windows", (double)r->load_windows);
 		put_num(b, y, "largest_step", round(r->load_floor_jump));
 		put_bool(b, y, "rising", r->load_rising);

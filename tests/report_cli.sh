@@ -257,6 +257,11 @@ got = {a["name"] for h in r["hosts"] for l in h["lifetimes"] for a in l["allocat
 sys.exit(0 if want and want <= got and got <= want else 1)
 ' "$W/leak.truth.json" "$W/sim-leak.json" || fail "simulated leak: verdicts differ from the truth"
 	pyjson "$W/sim-plateau.json" 'all(a["verdict"] not in ("leak", "churn") for a in allocs(d))'
+	# 3 days is under leak_load_cycles: the load-free floor and its drift
+	# test, whose t needed counts the lifetime's allocators (> z(0.99))
+	lr='[a["trend"]["load_relative"] for a in allocs(d) if "load_relative" in a.get("trend", {})]'
+	pyjson "$W/sim-leak.json" "len($lr) > 10 and all(x['drift_t_needed'] > 3 for x in $lr if 'drift_t' in x) and sum('drift_t' in x for x in $lr) > 10"
+	pyjson "$W/sim-leak.json" 'all(a["trend"]["load_relative"]["drift_t"] >= a["trend"]["load_relative"]["drift_t_needed"] for a in allocs(d) if a["verdict"] == "leak" and "load_relative" in a.get("trend", {}))'
 	pyjson "$W/sim-churn.json" 'any(a["verdict"] == "churn" for a in allocs(d)) and all(a["verdict"] != "leak" for a in allocs(d))'
 	# totals against an independent SQL computation over complete dumps:
 	# churn cost = sum of per-allocator peaks - peak of the summed in-use
