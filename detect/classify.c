@@ -626,7 +626,8 @@ static int floor_spread(const detect_params *p, const detect_result *r)
  * and then; the drift of in-use against time with the load in the same
  * fit, at alpha / allocators (Bonferroni), is the parametric check that a
  * short span's load-free rise is not the noise of one allocator among
- * many (a leak of a few chunks in a day reaches t of 4 and more). */
+ * many (the leaks found on the tuning seeds reach t 3.47 and more;
+ * bench/drift_t.py). */
 static int drift_ok(const detect_params *p, const detect_result *r)
 {
 	return !(p->leak_drift_family > 0) || !isfinite(r->load_drift_t) ||

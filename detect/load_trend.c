@@ -161,7 +161,8 @@ static void load_fit_se(const double *x, const double *u, const double *load, si
 	}
 	w = ar1_widen(&ac);
 	*se_beta = sqrt(see / (f.n0 - 3) * f.sxx / det * w);
-	if (beta_used == beta) {
+	/* the fitted beta, unclamped (fit_beta returns load_beta's value then) */
+	if (fabs(beta_used - beta) <= 1e-9 * fabs(beta)) {
 		double se = sqrt(see / (f.n0 - 3) * f.sll / det * w);
 
 		*drift_t = se > 0 ? g / se : NAN;
