@@ -634,6 +634,14 @@ static int drift_ok(const detect_params *p, const detect_result *r)
 	       !isfinite(r->load_drift_need) || r->load_drift_t >= r->load_drift_need;
 }
 
+/* The level shift moved bytes in from the other sizes (step_moved) and,
+ * with the shift in the fit, no drift significant among the lifetime's
+ * allocators is left. */
+static int moved_in(const detect_result *r)
+{
+	return r->step_moved && !(r->move_drift_t >= r->load_drift_need);
+}
+
 /* Leak: significant rising floor, effect above the floor, spread over the
  * span, allocated follows, not saturating. */
 static int leak_rules(const detect_input *in, const detect_params *p, const detect_result *r,
@@ -646,7 +654,7 @@ static int leak_rules(const detect_input *in, const detect_params *p, const dete
 		 * the common load taken out carries the evidence */
 		*follows = (double)r->alloc_growth >= p->leak_follow_frac * r->load_rise - chunk_bytes;
 		return r->load_rising && r->load_rise - r->load_beta_unc > r->effect_floor &&
-		       drift_ok(p, r) &&
+		       drift_ok(p, r) && !moved_in(r) &&
 		       r->load_floor_jump <= p->leak_step_share * r->load_rise && *follows &&
 		       !r->load_saturating && r->seg_rising && !r->ram_filling;
 	}
@@ -685,6 +693,17 @@ static void say_load_plateau(const detect_params *p, detect_result *r, int follo
 		        "load (t %.2f) is not significant among the lifetime's allocators (t %.2f "
 		        "needed): one of many series can rise this much by chance; allocated %s, in "
 		        "use %s.", lead, lr, r->load_mk_p, r->load_drift_t, r->load_drift_need, a, u);
+	} else if (moved_in(r)) {
+		fmt_x(x, sizeof x, r->basis, r->seg_x);
+		fmt_bytes(y, sizeof y, r->move_self_step);
+		fmt_bytes(ef, sizeof ef, -r->move_others_step);
+		explain(r, "%s, the in-use floor rises (+%s), but mostly in one move near %s (+%s) "
+		        "in which the other buffer sizes lost %s (t %.1f): load moved into this "
+		        "allocator from another size; with the move taken out the drift is not "
+		        "significant among the lifetime's allocators (t %.2f, %.2f needed): not a "
+		        "leak; allocated %s, in use %s.",
+		        lead, lr, x, y, ef, r->move_others_step_t, r->move_drift_t,
+		        r->load_drift_need, a, u);
 	} else if (r->load_floor_jump > p->leak_step_share * r->load_rise) {
 		fmt_bytes(x, sizeof x, r->load_floor_jump);
 		explain(r, "%s, the in-use floor moved up mostly in one step (everything after it at "
@@ -701,7 +720,7 @@ static void say_load_plateau(const detect_params *p, detect_result *r, int follo
 		        "%s: a filled cache or pool at its plateau.", lead, lr, a, u);
 	} else {
 		fmt_x(x, sizeof x, r->basis, r->seg_x);
-		fmt_bytes(y, sizeof y, r->seg_rise);
+		fmt_bytes(y, sizeof y, fmax(r->seg_rise, 0));
 		explain(r, "the in-use floor rises (+%s with the common load taken out) but mostly in "
 		        "one move near %s%s: before and after it the load-free floor rises at most %s "
 		        "over the span (less than %.0f %% of its whole rise): load moved into this "
@@ -845,6 +864,8 @@ tsm_status detect_classify(const detect_input *in, const detect_params *p,
 	r->load_mk_p = 1.0;
 	r->seg_x = r->seg_rise = NAN;
 	r->seg_self_shift = r->seg_others_shift = NAN;
+	r->move_self_step = r->move_others_step = r->move_others_step_t = NAN;
+	r->move_drift_t = NAN;
 	r->fill_self_gain = r->fill_others_gain = r->fill_ram_gain = NAN;
 	r->load_since = r->third_rise = NAN;
 	r->gain_first = r->gain_last = NAN;

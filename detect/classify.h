@@ -91,6 +91,10 @@ typedef struct detect_params {
 	                            * out its transition: dumps more than
 	                            * this share of the shift away from their
 	                            * own side's level */
+	double leak_move_test;     /* 1: on short spans no leak when the other
+	                            * iobuf buckets lost the level shift's
+	                            * bytes and no drift is left (step_moved;
+	                            * 0 = off) */
 	double leak_move_share;    /* a level shift is load moved between sizes
 	                            * when the other iobuf buckets lose at least
 	                            * this share of what it gains (0.5; 0 = off) */
@@ -278,6 +282,14 @@ typedef struct detect_result {
 	double seg_others_shift;   /* the same for the other iobuf buckets */
 	int seg_moved;             /* others lost >= leak_move_share of the gain */
 	int seg_added;             /* others known and not seg_moved */
+	double move_self_step;     /* level shift with a drift and the load in
+	                            * the fit (shift_fit): this one's step, bytes */
+	double move_others_step;   /* the other iobuf buckets' step, bytes */
+	double move_others_step_t; /* its t */
+	double move_drift_t;       /* this one's drift t in the same fit */
+	int step_moved;            /* this one stepped up, the others down by
+	                            * >= leak_move_share of it, t <= −z(1 −
+	                            * alpha) (leak_move_test) */
 	double fill_self_gain;     /* levelled off: load-free level gain, first
 	                            * to last sixth, bytes; NaN not computed */
 	double fill_others_gain;   /* the same for the other iobuf buckets */

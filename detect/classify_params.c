@@ -65,6 +65,8 @@ static const param_def PARAMS[] = {
 	 "levelled off is a fill only if other iobuf buckets gained this share too"},
 	{"seg_transition_share", offsetof(detect_params, seg_transition_share), 0.25, 0, 0.5, 0,
 	 "level shift parts leave out dumps this share of the shift off their level"},
+	{"leak_move_test", offsetof(detect_params, leak_move_test), 1, 0, 1, 0,
+	 "leak on short spans: not when a shift moved bytes in, no drift left (0: off)"},
 	{"leak_move_share", offsetof(detect_params, leak_move_share), 0.5, 0, 1, 0,
 	 "level shift = load moved in if other iobuf buckets lose this share"},
 	{"load_window_samples", offsetof(detect_params, load_window_samples), 2, 1, 1e6, 0,

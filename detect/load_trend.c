@@ -124,17 +124,18 @@ static double load_beta(const double *x, const double *u, const double *load, si
  * noise).  When the beta in use is not the fitted one (clamped, or 0 for
  * a load that falls in step with time), g and its error come from the
  * straight line through u − beta·load instead (s² over n − 2, Var(g) =
- * s² / sxx).  *se_beta (of the fitted beta) and *drift_t (g over its
- * error) are NaN when they cannot be computed. */
+ * s² / sxx); beta_used NaN means the fitted beta.  *se_beta (of the
+ * fitted beta), *drift (g, bytes per x unit) and *drift_se (its error)
+ * are NaN when they cannot be computed. */
 static void load_fit_se(const double *x, const double *u, const double *load, size_t n,
-                        double beta_used, double *se_beta, double *drift_t)
+                        double beta_used, double *se_beta, double *drift, double *drift_se)
 {
 	load_ls f;
 	ar1_acc ac = {NAN, 0, 0, 0}, ad = {NAN, 0, 0, 0};
 	double det, beta, g, e, see = 0, sdd = 0, gd, w;
 	size_t i;
 
-	*se_beta = *drift_t = NAN;
+	*se_beta = *drift = *drift_se = NAN;
 	load_ls_sums(x, u, load, n, &f);
 	if (f.n0 < 5 || !(f.sxx > 0))
 		return;
@@ -143,6 +144,8 @@ static void load_fit_se(const double *x, const double *u, const double *load, si
 		return;
 	beta = (f.sxx * f.slu - f.sxl * f.sxu) / det;
 	g = (f.sll * f.sxu - f.sxl * f.slu) / det;
+	if (!isfinite(beta_used))
+		beta_used = beta;
 	gd = (f.sxu - beta_used * f.sxl) / f.sxx;       /* slope of u − beta_used·load */
 	for (i = 0; i < n; i++) {
 		double dx = x[i] - f.mx, dl, du, d = NAN;
@@ -163,14 +166,18 @@ static void load_fit_se(const double *x, const double *u, const double *load, si
 	*se_beta = sqrt(see / (f.n0 - 3) * f.sxx / det * w);
 	/* the fitted beta, unclamped (fit_beta returns load_beta's value then) */
 	if (fabs(beta_used - beta) <= 1e-9 * fabs(beta)) {
-		double se = sqrt(see / (f.n0 - 3) * f.sll / det * w);
-
-		*drift_t = se > 0 ? g / se : NAN;
+		*drift = g;
+		*drift_se = sqrt(see / (f.n0 - 3) * f.sll / det * w);
 	} else {
-		double se = sqrt(sdd / (f.n0 - 2) / f.sxx * ar1_widen(&ad));
-
-		*drift_t = se > 0 ? gd / se : NAN;
+		*drift = gd;
+		*drift_se = sqrt(sdd / (f.n0 - 2) / f.sxx * ar1_widen(&ad));
 	}
+}
+
+/* t of a drift and its error: NaN when the error is not positive. */
+static double drift_t(double g, double se)
+{
+	return se > 0 ? g / se : NAN;
 }
 
 /* beta of u against the load: load_beta, clamped to [0,
@@ -404,10 +411,11 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 	 * (0 when beta was set, not fitted) */
 	r->load_beta_unc = 0;
 	{
-		double se, m = in->family > 1 ? (double)in->family : 1.0;
+		double se, g, gse, m = in->family > 1 ? (double)in->family : 1.0;
 
 		/* beta as used: when it was clamped or zeroed, not the fitted one */
-		load_fit_se(s->x, s->u, in->load, n, beta, &se, &r->load_drift_t);
+		load_fit_se(s->x, s->u, in->load, n, beta, &se, &g, &gse);
+		r->load_drift_t = drift_t(g, gse);
 		if (beta > 0 && isfinite(se))
 			r->load_beta_unc = detect_norm_ppf(1.0 - p->alpha / 2.0) * se *
 			                   fabs(lslope * (s->x[n - 1] - s->x[0]));
@@ -596,6 +604,130 @@ out:
 	return rc;
 }
 
+/* Least squares of y on the columns 1, load − 1, (load − 1)·after,
+ * after, x − mean x (after = 1 from dump b on), over the dumps with a
+ * known load outside the transition [a, b): a level shift at b with its
+ * own bytes per load after it, and a linear drift.  c[5] the
+ * coefficients, se[5] their errors (s² over n − 5, widened for the lag-1
+ * autocorrelation of the residuals, ar1_widen).  Returns 0 when there are
+ * too few dumps or the columns are singular. */
+#define SHIFT_K 5
+
+static int shift_fit(const double *x, const double *y, const double *load, size_t n, size_t a,
+                     size_t b, double c[SHIFT_K], double se[SHIFT_K])
+{
+	double m[SHIFT_K][2 * SHIFT_K], v[SHIFT_K], xy[SHIFT_K], mx = 0, sse = 0, w;
+	ar1_acc ac = {NAN, 0, 0, 0};
+	size_t i, j, k, r, used = 0, after = 0;
+
+	for (i = 0; i < n; i++)
+		if ((i < a || i >= b) && load_known(y, load, i)) {
+			mx += x[i];
+			used++;
+			after += i >= b;
+		}
+	if (used < 2 * SHIFT_K || after < 3 || used - after < 3)
+		return 0;
+	mx /= (double)used;
+	memset(m, 0, sizeof m);
+	memset(xy, 0, sizeof xy);
+	for (i = 0; i < n; i++) {
+		if (!((i < a || i >= b) && load_known(y, load, i)))
+			continue;
+		v[0] = 1;
+		v[1] = load[i] - 1;
+		v[3] = i >= b;
+		v[2] = v[1] * v[3];
+		v[4] = x[i] - mx;
+		for (j = 0; j < SHIFT_K; j++) {
+			for (k = 0; k < SHIFT_K; k++)
+				m[j][k] += v[j] * v[k];
+			xy[j] += v[j] * y[i];
+		}
+	}
+	/* invert by Gauss–Jordan with partial pivoting */
+	for (j = 0; j < SHIFT_K; j++)
+		for (k = 0; k < SHIFT_K; k++)
+			m[j][SHIFT_K + k] = j == k;
+	for (j = 0; j < SHIFT_K; j++) {
+		size_t piv = j;
+		double d;
+
+		for (r = j + 1; r < SHIFT_K; r++)
+			if (fabs(m[r][j]) > fabs(m[piv][j]))
+				piv = r;
+		if (!(fabs(m[piv][j]) > 1e-12 * (fabs(m[0][0]) + 1)))
+			return 0;
+		for (k = 0; piv != j && k < 2 * SHIFT_K; k++) {
+			d = m[j][k];
+			m[j][k] = m[piv][k];
+			m[piv][k] = d;
+		}
+		d = m[j][j];
+		for (k = 0; k < 2 * SHIFT_K; k++)
+			m[j][k] /= d;
+		for (r = 0; r < SHIFT_K; r++) {
+			if (r == j || m[r][j] == 0)
+				continue;
+			d = m[r][j];
+			for (k = 0; k < 2 * SHIFT_K; k++)
+				m[r][k] -= d * m[j][k];
+		}
+	}
+	for (j = 0; j < SHIFT_K; j++) {
+		c[j] = 0;
+		for (k = 0; k < SHIFT_K; k++)
+			c[j] += m[j][SHIFT_K + k] * xy[k];
+	}
+	for (i = 0; i < n; i++) {
+		double e = NAN;
+
+		if (i >= a && i < b)
+			continue;       /* the transition is left out, not a break */
+		if (load_known(y, load, i)) {
+			double l = load[i] - 1, af = i >= b;
+
+			e = y[i] - c[0] - c[1] * l - c[2] * l * af - c[3] * af - c[4] * (x[i] - mx);
+			sse += e * e;
+		}
+		ar1_add(&ac, e);
+	}
+	w = ar1_widen(&ac);
+	for (j = 0; j < SHIFT_K; j++)
+		se[j] = sqrt(sse / (double)(used - SHIFT_K) * m[j][SHIFT_K + j] * w);
+	return 1;
+}
+
+/* Did the level shift move bytes in from the other buffer sizes?  Load
+ * that moves from one iobuf size to another (a new object-size mix) lifts
+ * this bucket and drops the others at the same moment by about the same
+ * bytes, while live objects that are never freed add bytes that nobody
+ * lost.  shift_fit on this bucket and on the other iobuf buckets, with the
+ * shift after the transition (seg_transition) and a drift of its own in
+ * each fit (a drift from the load index's misfit, which the others' large
+ * total shows, stays out of the step): moved when this bucket stepped up,
+ * the others stepped down by at least leak_move_share of that, and their
+ * step is significant (t <= −z(1 − alpha)).  r->move_drift_t is this
+ * bucket's drift t in the same fit: what is left of a rise once the move
+ * is out.  iobuf buckets only. */
+static void shift_moved(const detect_input *in, const detect_params *p, const detect_scratch *s,
+                        size_t a, size_t b, detect_result *r)
+{
+	double cs[SHIFT_K], ss[SHIFT_K], co[SHIFT_K], so[SHIFT_K];
+
+	if (in->others == NULL || in->load == NULL || in->bucket < 0 || !(p->leak_move_test > 0))
+		return;
+	if (!shift_fit(s->x, s->u, in->load, in->n, a, b, cs, ss) ||
+	    !shift_fit(s->x, in->others, in->load, in->n, a, b, co, so))
+		return;
+	r->move_self_step = cs[3];
+	r->move_others_step = co[3];
+	r->move_others_step_t = so[3] > 0 ? co[3] / so[3] : NAN;
+	r->move_drift_t = ss[4] > 0 ? cs[4] / ss[4] : NAN;
+	r->step_moved = cs[3] > 0 && co[3] <= -p->leak_move_share * cs[3] &&
+	                r->move_others_step_t <= -detect_norm_ppf(1.0 - p->alpha);
+}
+
 /* Split at the largest level shift of in-use (the first split of binary
  * segmentation) and ask whether the load-free floor also rises within a
  * part.  Load moved into an allocator once lifts its floor in one move and
@@ -616,6 +748,9 @@ tsm_status detect_seg_trend(const detect_input *in, const detect_params *p, dete
 	r->seg_rising = 1;
 	r->seg_moved = r->seg_added = 0;
 	r->seg_self_shift = r->seg_others_shift = NAN;
+	r->step_moved = 0;
+	r->move_self_step = r->move_others_step = r->move_others_step_t = NAN;
+	r->move_drift_t = NAN;
 	if (!r->load_applied || !(p->leak_segment_share > 0))
 		return TSM_OK;
 	detect_cp_opts_default(&o);
@@ -633,6 +768,7 @@ tsm_status detect_seg_trend(const detect_input *in, const detect_params *p, dete
 	rc = seg_transition(in, p, s, r, cp, &a_end, &b_start);
 	if (rc != TSM_OK)
 		return rc;
+	shift_moved(in, p, s, a_end, b_start, r);
 	rc = seg_part(in, p, s, r, 0, a_end, &ok_a, &sl_a);
 	if (rc != TSM_OK)
 		return rc;

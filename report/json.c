@@ -206,6 +206,13 @@ static cJSON *alloc_json(jb *b, const report_lifetime *rl, const report_alloc *a
 			        isfinite(r->seg_others_shift) ? round(r->seg_others_shift) : NAN);
 			put_str(b, z, "bytes", r->seg_moved ? "moved" : r->seg_added ? "added" : "unknown");
 			put_bool(b, z, "rising_within_parts", r->seg_rising);
+			if (isfinite(r->move_self_step)) {
+				put_num(b, z, "self_step", round(r->move_self_step));
+				put_num(b, z, "other_iobuf_step", round(r->move_others_step));
+				put_round(b, z, "other_iobuf_step_t", r->move_others_step_t, 0.001);
+				put_round(b, z, "drift_t_step_fitted", r->move_drift_t, 0.001);
+				put_bool(b, z, "moved_in", r->step_moved);
+			}
 		}
 	}
 	x = put(b, o, "churn", cJSON_CreateObject());
