@@ -56,13 +56,13 @@ tables); tsmem (the copy of the binary that ran, the tree may be rebuilt
 meanwhile).
 
 Environment:
-  EVAL_SEEDS=N        seeds per range (default 40: tuning 1-40, held-out 10001-10040;
+  EVAL_SEEDS=N        seeds per range (default 40: tuning 1-40, held-out 11001-11040;
                       20 seeds give only ~15 detectable churn rows per range)
   EVAL_QUICK=1        quick run: 2 seeds per range, at most 10000 dumps per case
   EVAL_JOBS=N         parallel cases (default 2)
   EVAL_MAX_DUMPS=N    skip combinations with more periodic dumps than this
   EVAL_TUNE_BASE=B    tuning seeds are B+1..B+N (default 0)
-  EVAL_HOLD_BASE=B    held-out seeds are B+1..B+N (default 10000: the
+  EVAL_HOLD_BASE=B    held-out seeds are B+1..B+N (default 11000: the
                       ranges 1001-1040 and 2001-2040 were read while the
                       classifier was still changing, 3001-3040 scored the
                       first session's final classifier, 4001-4040 the
@@ -70,7 +70,8 @@ Environment:
                       one, 6001-6040 the third session's next-to-last
                       one, 7001-7040 its final one, 8001-8040 the
                       fourth session's final one, 9001-9040 the
-                      fifth session's final one; all were then
+                      fifth session's final one, 10001-10040 the
+                      sixth session's final one; all were then
                       read, and 5001-5040 became a
                       third tuning range (EVAL_TUNE_BASE=5000); none of
                       them counts as held out any more; move on again
@@ -494,7 +495,7 @@ def main():
     max_dumps = env_int("EVAL_MAX_DUMPS", 10000 if quick else 61000)
     keep = os.environ.get("EVAL_KEEP", "misses")
     ranges = [("tuning", env_int("EVAL_TUNE_BASE", 0)),
-              ("heldout", env_int("EVAL_HOLD_BASE", 10000))]
+              ("heldout", env_int("EVAL_HOLD_BASE", 11000))]
     if os.environ.get("EVAL_RANGES"):
         want = os.environ["EVAL_RANGES"].split(",")
         ranges = [r for r in ranges if r[0] in want]
