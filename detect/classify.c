@@ -634,14 +634,6 @@ static int drift_ok(const detect_params *p, const detect_result *r)
 	       !isfinite(r->load_drift_need) || r->load_drift_t >= r->load_drift_need;
 }
 
-/* The level shift moved bytes in from the other sizes (step_moved) and,
- * with the shift in the fit, no drift significant among the lifetime's
- * allocators is left. */
-static int moved_in(const detect_result *r)
-{
-	return r->step_moved && !(r->move_drift_t >= r->load_drift_need);
-}
-
 /* Leak: significant rising floor, effect above the floor, spread over the
  * span, allocated follows, not saturating. */
 static int leak_rules(const detect_input *in, const detect_params *p, const detect_result *r,
@@ -654,7 +646,7 @@ static int leak_rules(const detect_input *in, const detect_params *p, const dete
 		 * the common load taken out carries the evidence */
 		*follows = (double)r->alloc_growth >= p->leak_follow_frac * r->load_rise - chunk_bytes;
 		return r->load_rising && r->load_rise - r->load_beta_unc > r->effect_floor &&
-		       drift_ok(p, r) && !moved_in(r) &&
+		       drift_ok(p, r) && !r->moved_in &&
 		       r->load_floor_jump <= p->leak_step_share * r->load_rise && *follows &&
 		       !r->load_saturating && r->seg_rising && !r->ram_filling;
 	}
@@ -693,7 +685,7 @@ static void say_load_plateau(const detect_params *p, detect_result *r, int follo
 		        "load (t %.2f) is not significant among the lifetime's allocators (t %.2f "
 		        "needed): one of many series can rise this much by chance; allocated %s, in "
 		        "use %s.", lead, lr, r->load_mk_p, r->load_drift_t, r->load_drift_need, a, u);
-	} else if (moved_in(r)) {
+	} else if (r->moved_in) {
 		fmt_x(x, sizeof x, r->basis, r->seg_x);
 		fmt_bytes(y, sizeof y, r->move_self_step);
 		fmt_bytes(ef, sizeof ef, -r->move_others_step);

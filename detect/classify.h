@@ -290,6 +290,8 @@ typedef struct detect_result {
 	int step_moved;            /* this one stepped up, the others down by
 	                            * >= leak_move_share of it, t <= −z(1 −
 	                            * alpha) (leak_move_test) */
+	int moved_in;              /* step_moved and move_drift_t below
+	                            * load_drift_need: no leak */
 	double fill_self_gain;     /* levelled off: load-free level gain, first
 	                            * to last sixth, bytes; NaN not computed */
 	double fill_others_gain;   /* the same for the other iobuf buckets */

@@ -616,7 +616,7 @@ out:
 static int shift_fit(const double *x, const double *y, const double *load, size_t n, size_t a,
                      size_t b, double c[SHIFT_K], double se[SHIFT_K])
 {
-	double m[SHIFT_K][2 * SHIFT_K], v[SHIFT_K], xy[SHIFT_K], mx = 0, sse = 0, w;
+	double m[SHIFT_K][2 * SHIFT_K], v[SHIFT_K], xy[SHIFT_K], sc[SHIFT_K], mx = 0, sse = 0, w;
 	ar1_acc ac = {NAN, 0, 0, 0};
 	size_t i, j, k, r, used = 0, after = 0;
 
@@ -645,10 +645,21 @@ static int shift_fit(const double *x, const double *y, const double *load, size_
 			xy[j] += v[j] * y[i];
 		}
 	}
-	/* invert by Gauss–Jordan with partial pivoting */
+	/* Invert by Gauss–Jordan with partial pivoting, on the matrix scaled
+	 * to a unit diagonal (the columns' scales differ by ten orders of
+	 * magnitude: seconds against load − 1), so that a pivot below 1e-10
+	 * means columns that are nearly dependent (a load in step with time,
+	 * a constant load): no fit. */
+	for (j = 0; j < SHIFT_K; j++) {
+		if (!(m[j][j] > 0) || !isfinite(m[j][j]))
+			return 0;
+		sc[j] = 1.0 / sqrt(m[j][j]);
+	}
 	for (j = 0; j < SHIFT_K; j++)
-		for (k = 0; k < SHIFT_K; k++)
+		for (k = 0; k < SHIFT_K; k++) {
+			m[j][k] *= sc[j] * sc[k];
 			m[j][SHIFT_K + k] = j == k;
+		}
 	for (j = 0; j < SHIFT_K; j++) {
 		size_t piv = j;
 		double d;
@@ -656,7 +667,7 @@ static int shift_fit(const double *x, const double *y, const double *load, size_
 		for (r = j + 1; r < SHIFT_K; r++)
 			if (fabs(m[r][j]) > fabs(m[piv][j]))
 				piv = r;
-		if (!(fabs(m[piv][j]) > 1e-12 * (fabs(m[0][0]) + 1)))
+		if (!(fabs(m[piv][j]) > 1e-10))
 			return 0;
 		for (k = 0; piv != j && k < 2 * SHIFT_K; k++) {
 			d = m[j][k];
@@ -674,6 +685,10 @@ static int shift_fit(const double *x, const double *y, const double *load, size_
 				m[r][k] -= d * m[j][k];
 		}
 	}
+	/* the inverse of the unscaled matrix: scaled inverse × sc_j sc_k */
+	for (j = 0; j < SHIFT_K; j++)
+		for (k = 0; k < SHIFT_K; k++)
+			m[j][SHIFT_K + k] *= sc[j] * sc[k];
 	for (j = 0; j < SHIFT_K; j++) {
 		c[j] = 0;
 		for (k = 0; k < SHIFT_K; k++)
@@ -693,8 +708,13 @@ static int shift_fit(const double *x, const double *y, const double *load, size_
 		ar1_add(&ac, e);
 	}
 	w = ar1_widen(&ac);
-	for (j = 0; j < SHIFT_K; j++)
+	for (j = 0; j < SHIFT_K; j++) {
+		if (!(m[j][SHIFT_K + j] > 0) || !isfinite(c[j]))
+			return 0;
 		se[j] = sqrt(sse / (double)(used - SHIFT_K) * m[j][SHIFT_K + j] * w);
+		if (!isfinite(se[j]))
+			return 0;
+	}
 	return 1;
 }
 
@@ -707,15 +727,18 @@ static int shift_fit(const double *x, const double *y, const double *load, size_
  * each fit (a drift from the load index's misfit, which the others' large
  * total shows, stays out of the step): moved when this bucket stepped up,
  * the others stepped down by at least leak_move_share of that, and their
- * step is significant (t <= −z(1 − alpha)).  r->move_drift_t is this
- * bucket's drift t in the same fit: what is left of a rise once the move
- * is out.  iobuf buckets only. */
+ * step is significant (t <= −z(1 − alpha)) (r->step_moved).
+ * r->move_drift_t is this bucket's drift t in the same fit, what is left
+ * of a rise once the move is out; r->moved_in when it is also below the
+ * drift test's t needed.  iobuf buckets only; off with leak_move_test or
+ * leak_move_share 0. */
 static void shift_moved(const detect_input *in, const detect_params *p, const detect_scratch *s,
                         size_t a, size_t b, detect_result *r)
 {
 	double cs[SHIFT_K], ss[SHIFT_K], co[SHIFT_K], so[SHIFT_K];
 
-	if (in->others == NULL || in->load == NULL || in->bucket < 0 || !(p->leak_move_test > 0))
+	if (in->others == NULL || in->load == NULL || in->bucket < 0 || !(p->leak_move_test > 0) ||
+	    !(p->leak_move_share > 0))
 		return;
 	if (!shift_fit(s->x, s->u, in->load, in->n, a, b, cs, ss) ||
 	    !shift_fit(s->x, in->others, in->load, in->n, a, b, co, so))
@@ -726,6 +749,11 @@ static void shift_moved(const detect_input *in, const detect_params *p, const de
 	r->move_drift_t = ss[4] > 0 ? cs[4] / ss[4] : NAN;
 	r->step_moved = cs[3] > 0 && co[3] <= -p->leak_move_share * cs[3] &&
 	                r->move_others_step_t <= -detect_norm_ppf(1.0 - p->alpha);
+	/* no drift left: below the t the drift test needs (z(1 − alpha/m),
+	 * computed also when leak_drift_family is off); a t that cannot be
+	 * computed is no evidence of a move */
+	r->moved_in = r->step_moved && isfinite(r->move_drift_t) &&
+	              isfinite(r->load_drift_need) && r->move_drift_t < r->load_drift_need;
 }
 
 /* Split at the largest level shift of in-use (the first split of binary
@@ -748,7 +776,7 @@ tsm_status detect_seg_trend(const detect_input *in, const detect_params *p, dete
 	r->seg_rising = 1;
 	r->seg_moved = r->seg_added = 0;
 	r->seg_self_shift = r->seg_others_shift = NAN;
-	r->step_moved = 0;
+	r->step_moved = r->moved_in = 0;
 	r->move_self_step = r->move_others_step = r->move_others_step_t = NAN;
 	r->move_drift_t = NAN;
 	if (!r->load_applied || !(p->leak_segment_share > 0))

@@ -195,7 +195,7 @@ static cJSON *alloc_json(jb *b, const report_lifetime *rl, const report_alloc *a
 			        isfinite(r->fill_others_gain) ? round(r->fill_others_gain) : NAN);
 			put_bool(b, z, "this_bucket_alone", r->fill_alone);
 		}
-		if (r->seg_ok || isfinite(r->seg_self_shift)) {
+		if (r->seg_ok || isfinite(r->seg_self_shift) || isfinite(r->move_self_step)) {
 			cJSON *z = put(b, y, "level_shift", cJSON_CreateObject());
 
 			put_time(b, z, "at", r->basis, r->seg_x, 1);
@@ -211,7 +211,8 @@ static cJSON *alloc_json(jb *b, const report_lifetime *rl, const report_alloc *a
 				put_num(b, z, "other_iobuf_step", round(r->move_others_step));
 				put_round(b, z, "other_iobuf_step_t", r->move_others_step_t, 0.001);
 				put_round(b, z, "drift_t_step_fitted", r->move_drift_t, 0.001);
-				put_bool(b, z, "moved_in", r->step_moved);
+				put_bool(b, z, "others_stepped_down", r->step_moved);
+				put_bool(b, z, "moved_in", r->moved_in);
 			}
 		}
 	}
