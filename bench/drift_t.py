@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""drift_t.py — the short-span drift test's t over an eval run (issue #4 notes).
+"""drift_t.py — the short-span drift tests over an eval run (issue #4 notes).
 
 Usage: python3 bench/drift_t.py EVAL_RANGE_DIR [EVAL_RANGE_DIR...]
        (e.g. bench/out/eval/tuning after `EVAL_RANGES=tuning make eval`)
@@ -12,7 +12,10 @@ row, how many there are and their smallest drift_t, with drift_t_needed:
   plateau-type     truth plateau (any mechanism), detectable or not
 and how many plateau-type rows reach their t needed (the drift test is one
 gate of the leak rule, next to Mann–Kendall and the effect floor, not a
-classifier on its own).  Standard library only.
+classifier on its own).  Then the rows the moved-in test holds back
+(trend.load_relative.level_shift.moved_in, leak_move_test), counted by
+truth verdict and mechanism (~ = not detectable), and the truth leaks among
+them by case.  Standard library only.
 """
 import glob
 import json
@@ -48,8 +51,14 @@ def main(argv):
         return 2
     kinds = {"leak found": [], "leak missed": [], "plateau-type": []}
     through = 0
+    moved, moved_leaks = {}, []
     for d in argv[1:]:
-        for _case, _lt, a, ta, lr in rows(d):
+        for case, lt, a, ta, lr in rows(d):
+            if lr.get("level_shift", {}).get("moved_in"):
+                k = "%s%s %s" % (ta["verdict"], "" if ta["detectable"] else "~", ta["mechanism"])
+                moved[k] = moved.get(k, 0) + 1
+                if ta["verdict"] == "leak":
+                    moved_leaks.append("%s lt %d %s: verdict %s" % (case, lt, a["name"], a["verdict"]))
             t, need = lr["drift_t"], lr["drift_t_needed"]
             if ta["verdict"] == "leak" and ta["detectable"]:
                 kinds["leak found" if a["verdict"] == "leak" else "leak missed"].append(t)
@@ -59,6 +68,11 @@ def main(argv):
     for k, v in kinds.items():
         print("%-13s rows %5d  smallest drift_t %s" % (k, len(v), "%.2f" % min(v) if v else "-"))
     print("plateau-type rows at or above their t needed: %d" % through)
+    print("held back by the moved-in test: %d rows" % sum(moved.values()))
+    for k in sorted(moved):
+        print("  %-32s %5d" % (k, moved[k]))
+    for x in moved_leaks:
+        print("  truth leak: " + x)
     return 0
 
 

@@ -124,18 +124,17 @@ static double load_beta(const double *x, const double *u, const double *load, si
  * noise).  When the beta in use is not the fitted one (clamped, or 0 for
  * a load that falls in step with time), g and its error come from the
  * straight line through u − beta·load instead (s² over n − 2, Var(g) =
- * s² / sxx); beta_used NaN means the fitted beta.  *se_beta (of the
- * fitted beta), *drift (g, bytes per x unit) and *drift_se (its error)
- * are NaN when they cannot be computed. */
+ * s² / sxx).  *se_beta (of the fitted beta) and *drift_t (g over its
+ * error) are NaN when they cannot be computed. */
 static void load_fit_se(const double *x, const double *u, const double *load, size_t n,
-                        double beta_used, double *se_beta, double *drift, double *drift_se)
+                        double beta_used, double *se_beta, double *drift_t)
 {
 	load_ls f;
 	ar1_acc ac = {NAN, 0, 0, 0}, ad = {NAN, 0, 0, 0};
 	double det, beta, g, e, see = 0, sdd = 0, gd, w;
 	size_t i;
 
-	*se_beta = *drift = *drift_se = NAN;
+	*se_beta = *drift_t = NAN;
 	load_ls_sums(x, u, load, n, &f);
 	if (f.n0 < 5 || !(f.sxx > 0))
 		return;
@@ -144,8 +143,6 @@ static void load_fit_se(const double *x, const double *u, const double *load, si
 		return;
 	beta = (f.sxx * f.slu - f.sxl * f.sxu) / det;
 	g = (f.sll * f.sxu - f.sxl * f.slu) / det;
-	if (!isfinite(beta_used))
-		beta_used = beta;
 	gd = (f.sxu - beta_used * f.sxl) / f.sxx;       /* slope of u − beta_used·load */
 	for (i = 0; i < n; i++) {
 		double dx = x[i] - f.mx, dl, du, d = NAN;
@@ -166,18 +163,14 @@ static void load_fit_se(const double *x, const double *u, const double *load, si
 	*se_beta = sqrt(see / (f.n0 - 3) * f.sxx / det * w);
 	/* the fitted beta, unclamped (fit_beta returns load_beta's value then) */
 	if (fabs(beta_used - beta) <= 1e-9 * fabs(beta)) {
-		*drift = g;
-		*drift_se = sqrt(see / (f.n0 - 3) * f.sll / det * w);
-	} else {
-		*drift = gd;
-		*drift_se = sqrt(sdd / (f.n0 - 2) / f.sxx * ar1_widen(&ad));
-	}
-}
+		double se = sqrt(see / (f.n0 - 3) * f.sll / det * w);
 
-/* t of a drift and its error: NaN when the error is not positive. */
-static double drift_t(double g, double se)
-{
-	return se > 0 ? g / se : NAN;
+		*drift_t = se > 0 ? g / se : NAN;
+	} else {
+		double se = sqrt(sdd / (f.n0 - 2) / f.sxx * ar1_widen(&ad));
+
+		*drift_t = se > 0 ? gd / se : NAN;
+	}
 }
 
 /* beta of u against the load: load_beta, clamped to [0,
@@ -411,11 +404,10 @@ tsm_status detect_load_trend(const detect_input *in, const detect_params *p, det
 	 * (0 when beta was set, not fitted) */
 	r->load_beta_unc = 0;
 	{
-		double se, g, gse, m = in->family > 1 ? (double)in->family : 1.0;
+		double se, m = in->family > 1 ? (double)in->family : 1.0;
 
 		/* beta as used: when it was clamped or zeroed, not the fitted one */
-		load_fit_se(s->x, s->u, in->load, n, beta, &se, &g, &gse);
-		r->load_drift_t = drift_t(g, gse);
+		load_fit_se(s->x, s->u, in->load, n, beta, &se, &r->load_drift_t);
 		if (beta > 0 && isfinite(se))
 			r->load_beta_unc = detect_norm_ppf(1.0 - p->alpha / 2.0) * se *
 			                   fabs(lslope * (s->x[n - 1] - s->x[0]));
@@ -604,6 +596,19 @@ out:
 	return rc;
 }
 
+#define SHIFT_K 5
+
+/* shift_fit's columns for dump i, the shift at b, x centred on mx */
+static void shift_row(const double *x, const double *load, size_t i, size_t b, double mx,
+                      double v[SHIFT_K])
+{
+	v[0] = 1;
+	v[1] = load[i] - 1;
+	v[3] = i >= b;
+	v[2] = v[1] * v[3];
+	v[4] = x[i] - mx;
+}
+
 /* Least squares of y on the columns 1, load − 1, (load − 1)·after,
  * after, x − mean x (after = 1 from dump b on), over the dumps with a
  * known load outside the transition [a, b): a level shift at b with its
@@ -611,8 +616,6 @@ out:
  * coefficients, se[5] their errors (s² over n − 5, widened for the lag-1
  * autocorrelation of the residuals, ar1_widen).  Returns 0 when there are
  * too few dumps or the columns are singular. */
-#define SHIFT_K 5
-
 static int shift_fit(const double *x, const double *y, const double *load, size_t n, size_t a,
                      size_t b, double c[SHIFT_K], double se[SHIFT_K])
 {
@@ -634,11 +637,7 @@ static int shift_fit(const double *x, const double *y, const double *load, size_
 	for (i = 0; i < n; i++) {
 		if (!((i < a || i >= b) && load_known(y, load, i)))
 			continue;
-		v[0] = 1;
-		v[1] = load[i] - 1;
-		v[3] = i >= b;
-		v[2] = v[1] * v[3];
-		v[4] = x[i] - mx;
+		shift_row(x, load, i, b, mx, v);
 		for (j = 0; j < SHIFT_K; j++) {
 			for (k = 0; k < SHIFT_K; k++)
 				m[j][k] += v[j] * v[k];
@@ -700,9 +699,10 @@ static int shift_fit(const double *x, const double *y, const double *load, size_
 		if (i >= a && i < b)
 			continue;       /* the transition is left out, not a break */
 		if (load_known(y, load, i)) {
-			double l = load[i] - 1, af = i >= b;
-
-			e = y[i] - c[0] - c[1] * l - c[2] * l * af - c[3] * af - c[4] * (x[i] - mx);
+			shift_row(x, load, i, b, mx, v);
+			e = y[i];
+			for (j = 0; j < SHIFT_K; j++)
+				e -= c[j] * v[j];
 			sse += e * e;
 		}
 		ar1_add(&ac, e);
