@@ -1,17 +1,48 @@
 /* classify.h — the verdict classifier: one (lifetime, allocator) series in,
  * one DESIGN §5 verdict out (leak, churn, plateau, warming, idle,
- * insufficient_data, malloc_mode) with a confidence, a one-sentence
- * explanation and the evidence numbers (model, floor trend, churn test).
+ * insufficient_data, malloc_mode) with a confidence and the evidence behind
+ * it.  It writes no English: `reason` and the numbers are the evidence,
+ * and report/ turns them into sentences.
  *
- * It runs the allocator model (model/model.h, model_backward) and the trend
- * statistics (detect/stats.h) on caller-owned arrays; it never touches the
- * database, never prints, never exits.  report/build.c feeds it series that
- * db/ loaded.  Every threshold is a named parameter (detect_params) with a
- * default; the table below is the single source for names, defaults, ranges
- * and help text (used by `--param`, the JSON `params` and `--help`).
+ * Two steps.  A lifetime context (detect_ctx) is built from every
+ * allocator of the lifetime: their in-use on a common grid of bins, the
+ * lifetime's common load index (median over the active allocators of
+ * in-use relative to its own median), the load period found in it (or
+ * none), and the RAM cache's entry count.  Then each allocator is judged
+ * against that context (detect_classify):
  *
- * Ownership: all inputs are borrowed for the duration of the call; results
- * are plain values in the caller's struct (no heap memory survives).
+ *   floor     the bin minima of in-use, less what the load explains
+ *             (beta × load), for a bucket what the other buckets lost
+ *             (load moved between sizes: at most one buffer for each
+ *             buffer they gave up) and, for the allocators the RAM cache holds
+ *             objects in (ioBufAllocator buckets, ioDataAllocator), what
+ *             its entries explain: one item per entry for ioDataAllocator,
+ *             and for a bucket at most one item for each entry that the
+ *             other buckets do not hold (the entries are split among the
+ *             buckets by bounded least squares of their count on the
+ *             buckets' items: each cached object's data sits in exactly
+ *             one bucket); the entry allocator itself is the cache;
+ *   leak      the floor rises: Mann–Kendall with Hamed–Rao correction,
+ *             significant at alpha / (active allocators of the lifetime),
+ *             Sen's lower bound above 0, a rise of at least one chunk and
+ *             of leak_noise × the floor's own spread, and it does not level
+ *             off (levelling off: the later half rises at most
+ *             saturation_ratio × as fast as the earlier half and not
+ *             significantly);
+ *   warming   such a rise that levels off while still rising, or that the
+ *             RAM cache, still filling, could hold;
+ *   churn     allocated holds bytes that in-use gave up: the past level
+ *             over recent in-use (the last load period, at least a quarter
+ *             of the span) >= churn_ratio and stranded >= max(churn_min_
+ *             chunks chunks, churn_min_bytes), the drop holding against
+ *             the load index too (a load trough is not churn);
+ *   plateau   none of these.
+ *
+ * No step reads the database, prints or exits.  report/build.c loads the
+ * series and calls detect_ctx_add for each, detect_ctx_finish, then
+ * detect_classify for each.  Every threshold is a named parameter with a
+ * default (detect_params); the table in classify_params.c is the single
+ * source for names, defaults, ranges and help text.
  */
 #ifndef DETECT_CLASSIFY_H
 #define DETECT_CLASSIFY_H
@@ -42,81 +73,59 @@ const char *detect_verdict_name(detect_verdict v);
 /* Parse one of those strings.  Returns 0 and sets *out, or -1. */
 int detect_verdict_parse(const char *s, detect_verdict *out);
 
+/* Why the verdict is what it is: the rule that decided. */
+typedef enum detect_reason {
+	DETECT_R_NO_DUMPS = 0,  /* insufficient: no dump in the range */
+	DETECT_R_IDLE,          /* idle: allocated and in-use 0 throughout */
+	DETECT_R_MALLOC,        /* malloc_mode: allocated 0, in-use > 0 */
+	DETECT_R_FEW_DUMPS,     /* insufficient: fewer than min_dumps dumps */
+	DETECT_R_CHURN,         /* churn: past level held, in-use far below */
+	DETECT_R_CHURN_FEW,     /* churn on too few dumps for a trend: the peak
+	                         * allocated implies dwarfs all in-use seen */
+	DETECT_R_LEAK,          /* leak: the floor rises and keeps rising */
+	DETECT_R_LEVELLING,     /* warming: the rise slows toward a level */
+	DETECT_R_RAM_FILLING,   /* warming: the RAM cache, still filling,
+	                         * could hold the rise */
+	DETECT_R_LEVELLED,      /* plateau: the floor rose, then stopped */
+	DETECT_R_SMALL,         /* plateau: a rise below the effect floor */
+	DETECT_R_FLAT,          /* plateau: no significant rise of the floor */
+	DETECT_R_COUNT
+} detect_reason;
+
+/* "no_dumps", "idle", "malloc", "few_dumps", "churn", "churn_few", "leak", "levelling",
+ * "ram_filling", "levelled", "small", "flat" (JSON `reason`). */
+const char *detect_reason_name(detect_reason r);
+
 /* ---- parameters ------------------------------------------------------------ */
 
 typedef struct detect_params {
 	double min_dumps;          /* fewer dumps => insufficient_data (12) */
-	double min_span_hours;     /* shorter span => insufficient_data (6) */
-	double alpha;              /* Mann–Kendall / Sen CI level (0.01) */
-	double window_samples;     /* floor window >= this many dumps (6) */
-	double window_hours;       /* floor window >= this long (1) */
-	double min_windows;        /* trend needs >= this many windows (4) */
-	double max_windows;        /* windows are widened to stay <= this (1000) */
-	double floor_hours;        /* trailing rolling-min width under the window
-	                            * minima, capped at span/min_windows; 0 = plain
-	                            * window minima (24: ignores diurnal troughs) */
-	double floor_overlap;      /* 1: the trend test counts the overlap of window
-	                            * minima of the rolling minimum (n/n* floor); 0: off */
-	double leak_effect_chunks; /* floor rise must exceed this many chunks (2) */
-	double leak_effect_frac;   /* ... and this fraction of allocated (0.05) */
-	double leak_slack_frac;    /* ... and this share of the thread-cache slack
-	                            * (threads × high watermark items) (1) */
-	double leak_follow_frac;   /* allocated growth >= this × floor rise,
-	                            * less one chunk ("allocated follows") (0.5) */
-	double leak_step_share;    /* the largest persistent step of the floor
-	                            * (floor_jump) is at most this share of the
-	                            * trend's rise: a steady rise or a sequence
-	                            * of steps, not one level shift (0.5) */
-	double cycle_hours;        /* period of the load cycle (24): churn's low
-	                            * period must cover one; its past level is
-	                            * the median of the per-cycle maxima */
-	double leak_load_cycles;   /* spans shorter than this many load cycles
-	                            * (time basis, load index given): the leak
-	                            * rule runs on the floor with the lifetime's
-	                            * common load taken out; 0 = never (2) */
-	double leak_drift_family;  /* 1: on short spans the joint fit's drift
-	                            * must also be significant at alpha over
-	                            * the lifetime's allocators (Bonferroni);
-	                            * 0 = off (1) */
-	double leak_segment_share; /* ... and, split at the largest level shift
-	                            * of in-use, the load-free floor rises
-	                            * within a part (pre or post) by at least
-	                            * this share of its whole-span rise: not
-	                            * one move of load into the allocator
-	                            * (0.25; 0 = off) */
-	double fill_shared_share;  /* iobuf: levelled off counts as a fill only
-	                            * when the other iobuf buckets gained at
-	                            * least this share of this one's gain */
-	double seg_transition_share; /* the parts around a level shift leave
-	                            * out its transition: dumps more than
-	                            * this share of the shift away from their
-	                            * own side's level */
-	double leak_move_test;     /* 1: on short spans no leak when the other
-	                            * iobuf buckets lost the level shift's
-	                            * bytes and no drift is left (step_moved;
-	                            * 0 = off) */
-	double leak_move_share;    /* a level shift is load moved between sizes
-	                            * when the other iobuf buckets lose at least
-	                            * this share of what it gains (0.5; 0 = off) */
-	double load_window_samples;/* load-free floor: windows of at least this
-	                            * many dumps, no hour minimum (2) */
-	double load_max_collinearity; /* a load falling in step with time (R² of
-	                            * load on time above this) gets beta 0 (0.9) */
-	double load_max_elasticity;/* the load-relative floor takes out at most
-	                            * this × median in-use per unit of load (1) */
-	double load_min_allocators;/* the load index of a dump needs at least
-	                            * this many active allocators (5) */
-	double saturation_ratio;   /* late/early floor slope <= this = saturating (0.5) */
-	double churn_ratio;        /* held peak / recent in-use (1.5) */
-	double churn_ratio_strong; /* allocated / in-use, enough on few dumps (10) */
-	double churn_min_bytes;    /* stranded floor in bytes (10 MiB) */
-	double churn_min_chunks;   /* stranded floor in chunks (2) */
-	double churn_recent_hours; /* "recent" window of the churn test, capped at
-	                            * half the span (24) */
-	double churn_recent_frac;  /* recent share of dumps without times (0.25) */
-	double churn_slack_frac;   /* stranded must exceed the floor plus this
-	                            * share of the thread-cache slack; the slack
-	                            * is added to in-use in the ratios (1) */
+	double alpha;              /* family-wise significance of a lifetime's
+	                            * leak tests: each allocator is tested at
+	                            * alpha / active allocators (0.01) */
+	double max_bins;           /* the common grid has at most this many bins:
+	                            * a bin is then one dump or the minimum of a
+	                            * few (1024; bounds the work) */
+	double period_acf;         /* a load period is the lag of the load
+	                            * index's autocorrelation peak, after its
+	                            * first dip below 0, when the peak reaches
+	                            * this (0.3) */
+	double leak_effect_chunks; /* a leak's floor rise is at least this many
+	                            * chunks: less never costs memory (1) */
+	double leak_noise;         /* ... and this many times the floor's own
+	                            * spread around its trend (robust sd): the
+	                            * thread-cache slack measured, not assumed
+	                            * (3) */
+	double saturation_ratio;   /* levelling off: the later half's floor
+	                            * slope is at most this share of the
+	                            * earlier half's (0.5) */
+	double churn_ratio;        /* past level / recent in-use (1.5) */
+	double churn_ratio_strong; /* on too few dumps for a trend: the peak
+	                            * allocated implies (allocated less one
+	                            * chunk) / in-use at the last dump (10) */
+	double churn_min_bytes;    /* stranded at least this (10 MiB) ... */
+	double churn_min_chunks;   /* ... and this many chunks: less is only the
+	                            * rounding of the last chunk (1) */
 } detect_params;
 
 /* Fill *p with the defaults above. */
@@ -132,14 +141,14 @@ double detect_param_default(size_t i);
 double detect_param_value(const detect_params *p, size_t i);
 
 /* Apply "NAME=VALUE" (VALUE a finite number within the parameter's range;
- * byte parameters also take K/M/G suffixes, binary: 10M = 10 MiB).  Returns
- * TSM_OK, or TSM_ERR with err (TSM_ERRLEN, may be NULL) saying what is
- * wrong; *p is unchanged on failure. */
+ * byte parameters also take K/M/G suffixes, binary: 10M = 10 MiB).  A
+ * parameter of the earlier classifier gets an error that names what
+ * replaced it.  Returns TSM_OK, or TSM_ERR with err (TSM_ERRLEN, may be
+ * NULL); *p is unchanged on failure. */
 tsm_status detect_param_set(detect_params *p, const char *assignment, char *err);
 
-/* ---- one series ------------------------------------------------------------ */
+/* ---- time axis ------------------------------------------------------------- */
 
-/* Time axis the verdict used. */
 typedef enum detect_basis {
 	DETECT_BASIS_TIME = 0,     /* Unix seconds */
 	DETECT_BASIS_RELATIVE,     /* seconds from an unknown origin */
@@ -149,169 +158,125 @@ typedef enum detect_basis {
 /* "time", "relative", "sequence". */
 const char *detect_basis_name(detect_basis b);
 
+/* ---- the lifetime context ---------------------------------------------------- */
+
+typedef struct detect_ctx detect_ctx;
+
+/* A context for one lifetime of `nalloc` allocators and `ndumps` dumps whose
+ * axis runs from x0 to x1 (seconds on a time basis, dump numbers on the
+ * sequence basis).  NULL when out of memory. */
+detect_ctx *detect_ctx_new(detect_basis basis, double x0, double x1, size_t ndumps, size_t nalloc,
+                           const detect_params *p);
+void detect_ctx_free(detect_ctx *c);
+
+/* Add allocator i (< nalloc): its name (the RAM cache's entry allocators
+ * and ioDataAllocator are recognised by it), iobuf bucket (-1 none), type
+ * size and series (x on the context's axis, in-use in bytes). */
+void detect_ctx_add(detect_ctx *c, size_t i, const char *name, int bucket, uint32_t type_size,
+                    const double *x, const int64_t *in_use, size_t n);
+
+/* After every detect_ctx_add: the load index, its period, the RAM cache's
+ * entries.  Returns TSM_OK or TSM_NOMEM. */
+tsm_status detect_ctx_finish(detect_ctx *c);
+
+typedef struct detect_ctx_info {
+	size_t bins;               /* grid bins */
+	double bin_width;          /* on the axis */
+	size_t active;             /* allocators with median in-use > 0 */
+	int load_ok;               /* a load index exists */
+	double period;             /* load period on the axis, NaN = none */
+	double period_acf;         /* its autocorrelation, NaN = none */
+	int ram_ok;                /* the RAM cache's entries are known */
+	double ram_first, ram_last;/* its entries at the first / last bin */
+	double ram_level_x;        /* when the entries reached 95 % of their
+	                            * final rise, NaN = never rose */
+} detect_ctx_info;
+
+void detect_ctx_get_info(const detect_ctx *c, detect_ctx_info *out);
+
+/* ---- one series ------------------------------------------------------------ */
+
 typedef struct detect_input {
-	const char *name;          /* allocator name (for the explanation) */
+	const char *name;          /* allocator name */
 	int bucket;                /* 0..14 for iobuf rows, else -1 */
 	uint32_t type_size;        /* bytes per item, > 0 */
 	uint32_t chunk_items;      /* C, > 0 (model_chunk_pick) */
 	model_chunk_source chunk_source;
-	uint64_t slack_items;      /* thread-cache slack (only echoed) */
+	uint64_t slack_items;      /* thread-cache slack bound (only echoed) */
 	int malloc_mode;           /* lifetime runs with the freelist disabled */
 	int reclaimable;           /* lifetime is a reclaimable-freelist build */
-	int relative_time;         /* t is relative (ts_quality "relative") */
 	size_t n;
-	const double *t;           /* n times (Unix s), NaN = unknown; NULL = none */
-	const int64_t *seq;        /* n dump numbers; NULL = 0..n-1 */
+	const double *x;           /* n axis values (the context's axis) */
 	const int64_t *allocated;  /* n values, bytes */
 	const int64_t *in_use;     /* n values, bytes */
-	const double *load;        /* n values: the lifetime's common load index
-	                            * at each dump (median over the allocators of
-	                            * in-use / own median, scaled to median 1),
-	                            * NaN = unknown; NULL = none (no load test) */
-	const double *others;      /* n values: in-use bytes of the lifetime's
-	                            * other iobuf buckets at the dump (NaN =
-	                            * unknown; NULL = none): did a level shift
-	                            * move bytes between sizes or add them? */
-	size_t family;             /* allocators of the lifetime tested the same
-	                            * way (the load index's active ones): the
-	                            * drift test's multiplicity; 0 = 1 */
-	const double *ram_entries; /* n values: in-use objects of the RAM
-	                            * cache's entry allocator at the dump (NaN =
-	                            * unknown; NULL = none): did the RAM cache
-	                            * grow? */
+	size_t ctx_index;          /* this allocator's index in the context */
 } detect_input;
 
 typedef struct detect_result {
 	detect_verdict verdict;
+	detect_reason reason;
 	double confidence;         /* 0..1 */
-	char explanation[480];     /* one sentence */
 	detect_basis basis;
 	/* what was looked at */
 	size_t n;                  /* dumps */
-	double x_first, x_last;    /* first/last on the basis axis (s or dump no.) */
+	size_t bins;               /* floor points (grid bins with a dump) */
+	double x_first, x_last;    /* first/last on the axis */
 	double span_hours;         /* NaN on the sequence basis */
+	double period;             /* the lifetime's load period, NaN none */
 	/* levels (bytes) */
 	int64_t alloc_first, alloc_last, alloc_max;
 	int64_t inuse_first, inuse_last, inuse_max, inuse_min;
 	int64_t stranded;          /* alloc_last − inuse_last, >= 0 */
 	double utilization;        /* inuse_last / alloc_last, 0 if none */
+	int64_t alloc_growth;      /* alloc_last − alloc_first */
 	/* model */
 	uint32_t chunk_items;
 	model_chunk_source chunk_source;
-	model_series_result model; /* model_backward on the basis axis */
-	/* floor trend (window minima of the in-use floor) */
-	int trend_ok;              /* enough windows for the test */
-	size_t windows;
-	double window_width;       /* on the basis axis */
-	double floor_width;        /* rolling-min width under it, 0 = none */
-	double slope;              /* Theil–Sen floor slope, bytes per basis unit */
-	double slope_lo, slope_hi; /* Sen CI (alpha) */
-	double mk_z, mk_p, n_ns;   /* Hamed–Rao corrected */
-	double frac_pos;           /* share of positive pairwise slopes */
-	double floor_first, floor_last; /* first / last window floor, bytes */
-	double floor_range;        /* time from the first to the last window */
-	double floor_rise;         /* slope × the whole span (x_last − x_first) */
-	double floor_jump;         /* largest persistent step: max over window
-	                            * boundaries of (lowest floor after − highest
-	                            * floor before), >= 0 */
-	double effect_floor;       /* max(chunks·C·size, frac·alloc_last, slack) */
-	int64_t alloc_growth;      /* alloc_last − alloc_first */
-	double gain_first, gain_last; /* floor level gain from the first to the
-	                            * middle sixth of the windows, and from the
-	                            * middle to the last sixth (medians), bytes */
-	double third_rise;         /* the saturation test's last-third floor
-	                            * slope × the span, NaN unknown */
-	int saturating, last_flat; /* saturation: cycle_gain when known, else
-	                            * detect_saturation_test on the floor */
-	int cycle_gain_ok;         /* span >= two load cycles (time basis) */
-	double cycle_gain;         /* min in-use over the last cycle − min over
-	                            * the cycle before, bytes; NaN if not ok */
-	double since;              /* leak: where the floor left its start level;
-	                            * churn: time of the held peak; NaN else */
-	double bytes_per_day;      /* forecast: floor slope per day for leak and
-	                            * warming (per 1000 dumps on sequence), else 0 */
-	/* churn test */
-	double peak_est;           /* max(observed peak, allocated − one chunk), bytes */
-	int peak_implied;          /* 1: the peak was not sampled, only implied */
-	double peak_x;             /* when (observed peak, or last new chunk) */
+	model_series_result model; /* model_backward on the axis */
+	/* the floor and what explains it */
+	int trend_ok;              /* the trend test ran */
+	double load_beta;          /* bytes of in-use per unit of load, >= 0;
+	                            * NaN when the load was not used */
+	double ram_coef;           /* bytes per RAM cache entry taken out,
+	                            * 0..type size; NaN when not used */
+	int ram_collinear;         /* the entries rose in step with time: their
+	                            * share and a drift cannot be told apart */
+	double ram_gain_items;     /* RAM cache entries gained over the span */
+	double others_coef;        /* bytes per buffer the other iobuf buckets
+	                            * lost (<= 0, >= −type size): moved load
+	                            * taken out; NaN when not used */
+	int others_collinear;      /* they fell in step with time: not used */
+	double slope;              /* Theil–Sen floor slope, bytes per axis unit */
+	double slope_lo, slope_hi; /* Sen CI at the tested level */
+	double mk_z, mk_p, n_ns;   /* Mann–Kendall, Hamed–Rao corrected */
+	double alpha_used;         /* alpha / family */
+	double floor_rise;         /* slope × span, bytes */
+	double noise;              /* robust sd of the floor around its trend */
+	double effect_floor;       /* max(chunks × chunk bytes, leak_noise × noise) */
+	double slope_early, slope_late; /* Theil–Sen of the two halves */
+	int saturating;            /* slope_late <= saturation_ratio × slope_early,
+	                            * and the later half does not rise
+	                            * significantly (Sen's bound at alpha) */
+	double since;              /* leak/warming: where the floor left its start
+	                            * level; NaN else */
+	double bytes_per_day;      /* leak/warming: slope per day (per 1000 dumps
+	                            * on the sequence basis), else 0 */
+	/* churn */
+	double past_level;         /* highest bin mean before the recent part
+	                            * (few dumps: allocated less one chunk) */
+	int peak_implied;          /* past_level is allocated less one chunk */
+	double peak_x;             /* when */
 	double recent_from;        /* start of the recent part on the axis */
-	int64_t recent_max;        /* max in-use over the recent part */
-	double past_level;         /* median of the per-cycle in-use maxima from
-	                            * the start to the peak's cycle (time basis,
-	                            * low period >= one cycle); else peak_est */
-	int churn_cycle_ok;        /* 1: the recent part covers a load cycle (or
-	                            * times are unknown): the timed test applies */
-	double churn_ratio;        /* past_level / (recent_max + slack), inf as 1e308 */
+	double recent_max;         /* highest bin mean in it */
+	double churn_ratio_seen;   /* past_level / recent_max (1e308 for inf) */
+	double churn_floor;        /* max(chunks × chunk bytes, churn_min_bytes) */
 	int64_t stranded_recent;   /* alloc_last − recent_max */
-	double churn_floor;        /* max(chunks·C·size, churn_min_bytes)
-	                            * + churn_slack_frac × slack bytes */
-	double slack_bytes;        /* churn_slack_frac × slack_items × type_size */
-	/* load-relative floor (spans < leak_load_cycles cycles, load given):
-	 * the same floor trend on in-use − load_beta × (load − 1) */
-	int load_applied;          /* 1: the leak rule uses the load-free floor */
-	int load_trend_ok;         /* enough windows for the test */
-	double load_beta;          /* bytes of in-use per unit of load (least
-	                            * squares with a linear drift, >= 0) */
-	double load_slope, load_slope_lo; /* Theil–Sen and Sen lower bound */
-	double load_mk_z, load_mk_p;
-	double load_rise;          /* load_slope × the span, bytes */
-	double load_beta_unc;      /* z(1−alpha/2) × SE(beta) × the load's
-	                            * linear change over the span: the rise
-	                            * beta's uncertainty can make, bytes */
-	double load_drift_t;       /* drift of the joint least squares u = a +
-	                            * beta·load + g·t over its standard error
-	                            * (lag-1 widened); NaN when not fitted */
-	double load_drift_need;    /* the t it must reach: z(1 − alpha/family) */
-	int load_rising;           /* the load-free floor rises: Mann–Kendall
-	                            * p < alpha upward and Sen's lower bound > 0 */
-	size_t load_windows;       /* windows of the load-free floor */
-	double load_since;         /* where the load-free floor left its start */
-	double load_floor_jump;    /* its largest persistent step, bytes */
-	int load_saturating;       /* it levels off: saturating, and the last
-	                            * third flat or rising by less than the
-	                            * effect floor over the span; or gain_last
-	                            * <= saturation_ratio × gain_first */
-	int seg_ok;                /* 1: a part around the largest level shift
-	                            * had a load-free floor trend */
-	double seg_x;              /* where the largest level shift is, NaN none */
-	double seg_rise;           /* max over the parts of their load-free
-	                            * Theil–Sen slope × the whole span, bytes */
-	int seg_rising;            /* !seg_ok or seg_rise >= leak_segment_share
-	                            * × load_rise, or seg_added */
-	double seg_self_shift;     /* load-free median after − before the shift */
-	double seg_others_shift;   /* the same for the other iobuf buckets */
-	int seg_moved;             /* others lost >= leak_move_share of the gain */
-	int seg_added;             /* others known and not seg_moved */
-	double move_self_step;     /* level shift with a drift and the load in
-	                            * the fit (shift_fit): this one's step, bytes */
-	double move_others_step;   /* the other iobuf buckets' step, bytes */
-	double move_others_step_t; /* its t */
-	double move_drift_t;       /* this one's drift t in the same fit */
-	int step_moved;            /* this one stepped up, the others down by
-	                            * >= leak_move_share of it, t <= −z(1 −
-	                            * alpha) (leak_move_test) */
-	int moved_in;              /* step_moved and move_drift_t below
-	                            * load_drift_need: no leak */
-	double fill_self_gain;     /* levelled off: load-free level gain, first
-	                            * to last sixth, bytes; NaN not computed */
-	double fill_others_gain;   /* the same for the other iobuf buckets */
-	double fill_ram_gain;      /* load-free gain of the RAM cache's entries
-	                            * from the first 36th of the span to the
-	                            * last sixth, objects; NaN not computed */
-	int ram_filling;           /* iobuf, short span: the RAM cache filled
-	                            * during the lifetime (no leak verdict) */
-	int fill_alone;            /* 1: the gain was this bucket's alone, so
-	                            * load_saturating was cleared */
 } detect_result;
 
-/* Classify one series.  Points are used in the given order (snapshot
- * order); rows of cut-off dumps count like any other.  The time basis is
- * `time` when every t is finite and non-decreasing, else `sequence` (the
- * dump numbers; span rules are then skipped and said so).  Fills *out
- * completely for every verdict (n = 0 gives insufficient_data).  Returns
- * TSM_OK, TSM_ERR with err filled for bad input (type_size or chunk_items
- * 0), or TSM_NOMEM. */
-tsm_status detect_classify(const detect_input *in, const detect_params *p,
+/* Classify one series in its lifetime's context.  Fills *out completely for
+ * every verdict.  Returns TSM_OK, TSM_ERR with err for bad input (type_size
+ * or chunk_items 0, ctx_index out of range), or TSM_NOMEM. */
+tsm_status detect_classify(const detect_input *in, const detect_ctx *ctx, const detect_params *p,
                            detect_result *out, char *err);
 
 #endif

@@ -1,38 +1,43 @@
-/* classify_int.h — what classify.c and load_trend.c share inside detect/:
- * the scratch arrays of one detect_classify call and the floor trend that
- * both the raw and the load-free series go through.  Not part of the
+/* classify_int.h — the lifetime context's layout, shared by context.c
+ * (which builds it) and classify.c (which reads it).  Not part of the
  * layer's interface. */
 #ifndef TSMEM_DETECT_CLASSIFY_INT_H
 #define TSMEM_DETECT_CLASSIFY_INT_H
 
 #include "classify.h"
-#include "stats.h"
 
-/* Scratch arrays of one call, freed together. */
-typedef struct detect_scratch {
-	double *x, *u, *lo;
-	uint64_t *ua, *uu;
-	detect_window *win;
-	double *wt, *wy, *wz;
-} detect_scratch;
+/* The load index of a bin needs this many active allocators: a median of
+ * fewer is one allocator's own curve. */
+#define CTX_MIN_LOAD_ALLOCATORS 5
 
-void detect_scratch_free(detect_scratch *s);
+enum ctx_role {
+	CTX_ROLE_OTHER = 0,
+	CTX_ROLE_RAM_ENTRY,  /* RamCacheLRUEntry / RamCacheCLFUSEntry: one item per cached object */
+	CTX_ROLE_IODATA      /* ioDataAllocator: the RAM cache holds one per entry */
+};
 
-/* Drop the floor-trend scratch (detect_floor_trend allocates it afresh). */
-void detect_scratch_free_trend(detect_scratch *s);
+struct detect_ctx {
+	detect_basis basis;
+	double x0, x1;       /* the axis the bins cut */
+	size_t nb, na;       /* bins, allocators */
+	detect_params p;
+	float *lo, *mean;    /* na × nb: min / mean in-use (bytes) per bin, NaN none */
+	double *med;         /* na: median in-use, bytes (0 = not active) */
+	uint32_t *tsize;     /* na: type size */
+	unsigned char *role; /* na: enum ctx_role */
+	int *bucket;         /* na: 0..14 for iobuf rows, else -1 */
+	double *ram_w;       /* na: share of the bucket's items the RAM cache's
+	                      * entries account for (iobuf buckets), 0..1 */
+	double *bx;          /* nb: bin centre on the axis */
+	double *load;        /* nb: load index, NaN unknown */
+	double *ram;         /* nb: RAM cache entries (bin minimum, items), NaN unknown */
+	size_t ram_i;        /* the entry allocator used, SIZE_MAX none */
+	size_t active;       /* allocators with median in-use > 0 */
+	int load_ok, ram_ok, oom;
+	double period, period_acf;
+};
 
-/* The floor trend of s->u on the axis s->x (classify.c): window minima of
- * the rolling-min in-use, Mann–Kendall/Theil–Sen, saturation; fills the
- * floor fields of *r.  Returns TSM_OK (also when too few windows) or
- * TSM_NOMEM. */
-tsm_status detect_floor_trend(const detect_input *in, const detect_params *p, detect_scratch *s,
-                              detect_result *r);
-
-/* The load-relative floor and the split at the largest level shift
- * (load_trend.c); see there. */
-tsm_status detect_load_trend(const detect_input *in, const detect_params *p, detect_scratch *s,
-                             detect_result *r);
-tsm_status detect_seg_trend(const detect_input *in, const detect_params *p, detect_scratch *s,
-                            detect_result *r);
+/* The bin of axis value x. */
+size_t detect_ctx_bin(const detect_ctx *c, double x);
 
 #endif

@@ -27,73 +27,71 @@ typedef struct param_def {
 static const param_def PARAMS[] = {
 	{"min_dumps", offsetof(detect_params, min_dumps), 12, 1, 1e9, 0,
 	 "fewer dumps than this: insufficient_data"},
-	{"min_span_hours", offsetof(detect_params, min_span_hours), 6, 0, 1e6, 0,
-	 "shorter span than this (hours): insufficient_data"},
 	{"alpha", offsetof(detect_params, alpha), 0.01, 1e-12, 0.5, 0,
-	 "significance of the floor trend (Mann-Kendall/Hamed-Rao, Sen CI)"},
-	{"window_samples", offsetof(detect_params, window_samples), 6, 1, 1e6, 0,
-	 "a floor window holds at least this many dumps"},
-	{"window_hours", offsetof(detect_params, window_hours), 1, 0, 1e4, 0,
-	 "a floor window spans at least this many hours"},
-	{"min_windows", offsetof(detect_params, min_windows), 4, 3, 1e6, 0,
-	 "the floor trend needs at least this many windows"},
-	{"max_windows", offsetof(detect_params, max_windows), 1000, 6, 1e6, 0,
-	 "windows are widened to keep at most this many (bounds the work)"},
-	{"floor_hours", offsetof(detect_params, floor_hours), 24, 0, 1e4, 0,
-	 "hours of rolling minimum under the window minima (0 = plain minima)"},
-	{"floor_overlap", offsetof(detect_params, floor_overlap), 1, 0, 1, 0,
-	 "1: the floor trend counts the overlap of its windows' rolling minima"},
-	{"leak_effect_chunks", offsetof(detect_params, leak_effect_chunks), 2, 0, 1e9, 0,
-	 "leak: floor rise must exceed this many chunks"},
-	{"leak_effect_frac", offsetof(detect_params, leak_effect_frac), 0.05, 0, 100, 0,
-	 "leak: floor rise must exceed this fraction of allocated"},
-	{"leak_slack_frac", offsetof(detect_params, leak_slack_frac), 1, 0, 100, 0,
-	 "leak: floor rise must exceed this share of the thread-cache slack"},
-	{"leak_follow_frac", offsetof(detect_params, leak_follow_frac), 0.5, 0, 10, 0,
-	 "leak: allocated grows by this share of the floor rise, less a chunk"},
-	{"leak_step_share", offsetof(detect_params, leak_step_share), 0.5, 1e-6, 1, 0,
-	 "leak: one persistent floor step carries at most this share of rise"},
-	{"cycle_hours", offsetof(detect_params, cycle_hours), 24, 0, 1e4, 0,
-	 "load cycle, hours: churn stays low >= 1 cycle; saturation (0: none)"},
-	{"leak_load_cycles", offsetof(detect_params, leak_load_cycles), 7, 0, 1e4, 0,
-	 "leak on spans < this many cycles: floor also rises against load (0: off)"},
-	{"leak_drift_family", offsetof(detect_params, leak_drift_family), 1, 0, 1, 0,
-	 "leak on short spans: drift significant at alpha / allocators (0: off)"},
-	{"leak_segment_share", offsetof(detect_params, leak_segment_share), 0.25, 0, 1, 0,
-	 "leak on short spans: load-free floor rises within a part around the shift"},
-	{"fill_shared_share", offsetof(detect_params, fill_shared_share), 0.5, 0, 1e6, 0,
-	 "levelled off is a fill only if other iobuf buckets gained this share too"},
-	{"seg_transition_share", offsetof(detect_params, seg_transition_share), 0.25, 0, 0.5, 0,
-	 "level shift parts leave out dumps this share of the shift off their level"},
-	{"leak_move_test", offsetof(detect_params, leak_move_test), 1, 0, 1, 0,
-	 "leak on short spans: not when a shift moved bytes in, no drift left (0: off)"},
-	{"leak_move_share", offsetof(detect_params, leak_move_share), 0.5, 0, 1, 0,
-	 "level shift = load moved in if other iobuf buckets lose this share"},
-	{"load_window_samples", offsetof(detect_params, load_window_samples), 2, 1, 1e6, 0,
-	 "load-free floor: windows of at least this many dumps (no hour minimum)"},
-	{"load_max_collinearity", offsetof(detect_params, load_max_collinearity), 0.9, 0, 1, 0,
-	 "load falls in step with time (R^2 above this): beta 0"},
-	{"load_max_elasticity", offsetof(detect_params, load_max_elasticity), 1, 0, 100, 0,
-	 "load-relative floor: at most this x median in-use per unit of load"},
-	{"load_min_allocators", offsetof(detect_params, load_min_allocators), 5, 1, 1e6, 0,
-	 "the load index of a dump needs this many active allocators"},
+	 "family-wise significance of a lifetime's leak tests (alpha / allocators each)"},
+	{"max_bins", offsetof(detect_params, max_bins), 1024, 16, 65536, 0,
+	 "the lifetime's common grid has at most this many bins (bounds the work)"},
+	{"period_acf", offsetof(detect_params, period_acf), 0.3, 0, 1, 0,
+	 "a load period needs the load index's autocorrelation peak to reach this"},
+	{"leak_effect_chunks", offsetof(detect_params, leak_effect_chunks), 1, 0, 1e9, 0,
+	 "leak: the floor rises by at least this many chunks"},
+	{"leak_noise", offsetof(detect_params, leak_noise), 3, 0, 1e6, 0,
+	 "leak: ... and by this many times the floor's own spread around its trend"},
 	{"saturation_ratio", offsetof(detect_params, saturation_ratio), 0.5, 1e-6, 1, 0,
-	 "late/early floor slope (or last-cycle gain) <= this: saturating"},
+	 "levelling off: later half's floor slope <= this share of the earlier half's"},
 	{"churn_ratio", offsetof(detect_params, churn_ratio), 1.5, 1, 1e12, 0,
-	 "churn: past per-cycle peak / recent in-use (+slack) at least this"},
+	 "churn: past level / recent in-use (also against the load) at least this"},
 	{"churn_ratio_strong", offsetof(detect_params, churn_ratio_strong), 10, 1, 1e12, 0,
-	 "churn, few dumps or short low: allocated/(in-use+slack) >= this"},
+	 "churn on too few dumps: allocated less a chunk / highest in-use >= this"},
 	{"churn_min_bytes", offsetof(detect_params, churn_min_bytes), 10 * MIB, 0, 1e18, 1,
 	 "churn: stranded at least this many bytes (K/M/G suffixes)"},
-	{"churn_min_chunks", offsetof(detect_params, churn_min_chunks), 2, 0, 1e9, 0,
-	 "churn: stranded at least this many chunks"},
-	{"churn_recent_hours", offsetof(detect_params, churn_recent_hours), 24, 0, 1e6, 0,
-	 "churn: in-use stays low for this many recent hours (<= half span)"},
-	{"churn_recent_frac", offsetof(detect_params, churn_recent_frac), 0.25, 0, 1, 0,
-	 "churn without times: recent part as a share of the dumps"},
-	{"churn_slack_frac", offsetof(detect_params, churn_slack_frac), 1, 0, 100, 0,
-	 "churn: stranded must also exceed this share of the thread slack"},
+	{"churn_min_chunks", offsetof(detect_params, churn_min_chunks), 1, 0, 1e9, 0,
+	 "churn: stranded at least this many chunks (less is the last chunk's rounding)"},
 };
+
+/* Parameters of the earlier classifier, and what took their place. */
+static const struct {
+	const char *name, *instead;
+} GONE[] = {
+	{"min_span_hours", "min_dumps (time scales come from the data: bins, load period)"},
+	{"window_samples", "max_bins (the floor is the bin minima of the lifetime's grid)"},
+	{"window_hours", "max_bins (the floor is the bin minima of the lifetime's grid)"},
+	{"min_windows", "min_dumps"},
+	{"max_windows", "max_bins"},
+	{"floor_hours", "max_bins (and the load index takes the load out)"},
+	{"floor_overlap", "alpha (Hamed-Rao corrects the floor's autocorrelation)"},
+	{"leak_effect_frac", "leak_effect_chunks and leak_noise"},
+	{"leak_slack_frac", "leak_noise (the slack is measured from the floor's spread)"},
+	{"leak_follow_frac", "leak_effect_chunks"},
+	{"leak_step_share", "alpha (Sen's lower bound rejects a single step)"},
+	{"cycle_hours", "period_acf (the load period is found in the data)"},
+	{"leak_load_cycles", "period_acf (every span takes the load out)"},
+	{"leak_drift_family", "alpha (always family-wise)"},
+	{"leak_segment_share", "saturation_ratio"},
+	{"fill_shared_share", "saturation_ratio (RAM cache fills: its entries are taken out)"},
+	{"seg_transition_share", "saturation_ratio"},
+	{"leak_move_test", "churn_ratio"},
+	{"leak_move_share", "churn_ratio"},
+	{"load_window_samples", "max_bins"},
+	{"load_max_collinearity", "alpha"},
+	{"load_max_elasticity", "alpha"},
+	{"load_min_allocators", "(fixed: 5 active allocators make a load index)"},
+	{"churn_recent_hours", "period_acf (the recent part is a load period, >= a quarter span)"},
+	{"churn_recent_frac", "churn_ratio"},
+	{"churn_slack_frac", "churn_min_chunks"},
+};
+
+static const char *const REASONS[DETECT_R_COUNT] = {
+	"no_dumps", "idle", "malloc", "few_dumps", "churn", "churn_few", "leak", "levelling", "ram_filling",
+	"levelled", "small", "flat",
+};
+
+const char *detect_reason_name(detect_reason r)
+{
+	if ((int)r < 0 || r >= DETECT_R_COUNT)
+		return "?";
+	return REASONS[r];
+}
 
 #define NPARAMS (sizeof PARAMS / sizeof PARAMS[0])
 
@@ -191,6 +189,13 @@ tsm_status detect_param_set(detect_params *p, const char *assignment, char *err)
 		if (strlen(PARAMS[i].name) == len && strncmp(PARAMS[i].name, assignment, len) == 0)
 			break;
 	if (i == NPARAMS) {
+		size_t g;
+
+		for (g = 0; g < sizeof GONE / sizeof GONE[0]; g++)
+			if (strlen(GONE[g].name) == len && strncmp(GONE[g].name, assignment, len) == 0) {
+				tsm_seterr(err, "parameter '%s' is gone; use %s", GONE[g].name, GONE[g].instead);
+				return TSM_ERR;
+			}
 		tsm_seterr(err, "unknown parameter '%.*s'", (int)len, assignment);
 		return TSM_ERR;
 	}

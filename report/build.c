@@ -305,179 +305,23 @@ out:
 	return rc;
 }
 
-/* The lifetime's common load index on a time grid of at most LOAD_BINS
- * bins (bounded memory whatever the dump rate): per bin, the median over
- * the active allocators (median in-use > 0) of the allocator's mean in-use
- * in the bin divided by its own median in-use, scaled to median 1.  Load
- * moves every connection-driven allocator together; a leak, a fill or a
- * churn moves a few, which the median ignores.  Only built when the
- * classifier will use it (time axis, span < leak_load_cycles cycles). */
-#define LOAD_BINS 1024
-
-typedef struct load_index {
-	size_t nb;               /* 0: none */
-	size_t na;               /* allocators (rows of mat) */
-	size_t active;           /* of them with median in-use > 0 */
-	double t0, span;         /* bin b covers t0 + span·[b, b+1)/nb */
-	double *lv;              /* nb values, NaN = unknown */
-	double *iobuf;           /* nb values: summed mean in-use bytes of the
-	                          * iobuf buckets in the bin, NaN = a bucket
-	                          * with data has none in this bin */
-	float *mat;              /* na × nb: allocator's mean in-use in the bin
-	                          * / its median (NaN none) */
-	double *med;             /* na: allocator's median in-use, bytes */
-	size_t ram;              /* row of the RAM cache's entry allocator
-	                          * (model_is_ram_cache_entry), na = none */
-	double ram_size;         /* its type size, bytes */
-} load_index;
-
-static void load_index_free(load_index *li)
+/* The axis of one series: times on a time basis (a missing time takes its
+ * predecessor's), dump numbers (made non-decreasing) on the sequence
+ * basis.  x holds s->n values. */
+static void series_axis(const db_series *s, detect_basis basis, double *x)
 {
-	free(li->lv);
-	free(li->iobuf);
-	free(li->mat);
-	free(li->med);
-	memset(li, 0, sizeof *li);
-}
+	size_t k;
+	double prev = -INFINITY;
 
-static size_t load_bin(const load_index *li, double t)
-{
-	double f = (t - li->t0) / li->span * (double)li->nb;
+	for (k = 0; k < s->n; k++) {
+		double v = basis == DETECT_BASIS_SEQUENCE ? (s->seq != NULL ? (double)s->seq[k] : (double)k)
+		                                          : s->t[k];
 
-	if (!(f > 0))
-		return 0;
-	return f >= (double)li->nb ? li->nb - 1 : (size_t)f;
-}
-
-/* Allocator i's mean in-use in bin b, bytes (0 when it has no median,
- * NaN when it has no dump in the bin). */
-static double bin_bytes(const load_index *li, size_t i, size_t b)
-{
-	return li->med[i] > 0 ? (double)li->mat[i * li->nb + b] * li->med[i] : 0;
-}
-
-static tsm_status load_index_build(db *d, const report_opts *o, const report_lifetime *rl,
-                                   const db_allocator *al, size_t na, const db_range *rg,
-                                   load_index *li, char *err)
-{
-	const detect_params *p = &o->params;
-	double t0 = rl->lt.first_ts, t1 = rl->lt.last_ts, *sum = NULL, *row = NULL, *col = NULL;
-	float *mat = NULL;
-	size_t *cnt = NULL, nb, i, b, k, active = 0, nio = 0;
-	tsm_status rc = TSM_OK;
-
-	memset(li, 0, sizeof *li);
-	if (rl->basis == DETECT_BASIS_SEQUENCE || !(p->leak_load_cycles > 0) || !(p->cycle_hours > 0))
-		return TSM_OK;
-	if (rg != NULL && isfinite(rg->since) && rg->since > t0)
-		t0 = rg->since;
-	if (rg != NULL && isfinite(rg->until) && rg->until < t1)
-		t1 = rg->until;
-	if (!(t1 > t0) || !((double)na >= p->load_min_allocators) ||
-	    !(t1 - t0 < p->leak_load_cycles * p->cycle_hours * 3600.0))
-		return TSM_OK;
-	nb = rl->lt.dumps > 0 && (uint64_t)rl->lt.dumps < LOAD_BINS ? (size_t)rl->lt.dumps : LOAD_BINS;
-	li->nb = nb;
-	li->t0 = t0;
-	li->span = t1 - t0;
-	li->na = na;
-	li->ram = na;
-	mat = li->mat = malloc(na * nb * sizeof *mat);
-	li->med = calloc(na, sizeof *li->med);
-	li->iobuf = calloc(nb, sizeof *li->iobuf);
-	sum = malloc(nb * sizeof *sum);
-	cnt = malloc(nb * sizeof *cnt);
-	col = malloc(na * sizeof *col);
-	li->lv = malloc(nb * sizeof *li->lv);
-	if (mat == NULL || li->med == NULL || li->iobuf == NULL || sum == NULL || cnt == NULL ||
-	    col == NULL || li->lv == NULL)
-		goto nomem;
-	for (i = 0; i < na; i++) {
-		db_series s;
-		double m = 0;
-		float *mr = mat + i * nb;
-
-		rc = db_load_series(d, rl->lt.id, al[i].id, rg, &s, err);
-		if (rc != TSM_OK)
-			goto out;
-		free(row);
-		row = malloc((s.n ? s.n : 1) * sizeof *row);
-		if (row == NULL) {
-			db_series_free(&s);
-			goto nomem;
-		}
-		for (k = 0; k < s.n; k++)
-			row[k] = (double)s.in_use[k];
-		if (s.n == 0 || detect_median(row, s.n, &m) != TSM_OK || !(m > 0))
-			m = 0;
-		for (b = 0; b < nb; b++) {
-			sum[b] = 0;
-			cnt[b] = 0;
-		}
-		for (k = 0; m > 0 && k < s.n; k++) {
-			if (!isfinite(s.t[k]))
-				continue;
-			b = load_bin(li, s.t[k]);
-			sum[b] += (double)s.in_use[k];
-			cnt[b]++;
-		}
-		for (b = 0; b < nb; b++)
-			mr[b] = cnt[b] > 0 ? (float)(sum[b] / (double)cnt[b] / m) : NAN;
-		li->med[i] = m;
-		active += m > 0;
-		if (m > 0 && li->ram == na && al[i].type_size > 0 &&
-		    model_is_ram_cache_entry(al[i].name)) {
-			li->ram = i;
-			li->ram_size = (double)al[i].type_size;
-		}
-		if (al[i].bucket >= 0 && m > 0) {
-			for (b = 0; b < nb; b++)
-				li->iobuf[b] += cnt[b] > 0 ? sum[b] / (double)cnt[b] : NAN;
-			nio++;
-		}
-		db_series_free(&s);
+		if (!isfinite(v) || v < prev)
+			v = isfinite(prev) ? prev : 0;
+		x[k] = v;
+		prev = v;
 	}
-	li->active = active;
-	if ((double)active < p->load_min_allocators) {
-		load_index_free(li);
-		goto out;
-	}
-	for (b = 0; b < nb; b++) {
-		size_t c = 0;
-
-		for (i = 0; i < na; i++)
-			if (isfinite(mat[i * nb + b]))
-				col[c++] = mat[i * nb + b];
-		li->lv[b] = NAN;
-		if ((double)c >= p->load_min_allocators && detect_median(col, c, &li->lv[b]) != TSM_OK)
-			li->lv[b] = NAN;
-	}
-	{
-		double med;
-
-		if (detect_median(li->lv, nb, &med) != TSM_OK || !(med > 0)) {
-			load_index_free(li);
-			goto out;
-		}
-		for (b = 0; b < nb; b++)
-			li->lv[b] /= med;
-	}
-	if (nio == 0) {
-		free(li->iobuf);
-		li->iobuf = NULL;
-	}
-	goto out;
-nomem:
-	rc = TSM_NOMEM;
-	tsm_seterr(err, "out of memory");
-out:
-	if (rc != TSM_OK)
-		load_index_free(li);
-	free(sum);
-	free(cnt);
-	free(col);
-	free(row);
-	return rc;
 }
 
 static detect_basis lifetime_basis(const db_lifetime *lt)
@@ -489,16 +333,17 @@ static detect_basis lifetime_basis(const db_lifetime *lt)
 	return DETECT_BASIS_TIME;
 }
 
-/* One allocator of a lifetime: load, model, classify, accumulate. */
+/* One allocator of a lifetime: load, model, classify in the lifetime's
+ * context, accumulate. */
 static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
                               const db_allocator *al, size_t ai, const model_config *cfg,
-                              fleet *f, const db_range *rg, const load_index *li, char *err)
+                              fleet *f, const db_range *rg, const detect_ctx *ctx, char *err)
 {
 	report_alloc *a = &rl->alloc[rl->nalloc];
 	db_series s;
 	detect_input in;
 	uint64_t *items = NULL;
-	double *load = NULL, *others = NULL, *ram = NULL;
+	double *x = NULL;
 	uint32_t dump_chunk = 0, c;
 	model_chunk_source src = MODEL_CHUNK_UNKNOWN;
 	tsm_status rc;
@@ -516,7 +361,8 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 	if (rc != TSM_OK)
 		return rc;
 	items = malloc((s.n ? s.n : 1) * sizeof *items);
-	if (items == NULL) {
+	x = malloc((s.n ? s.n : 1) * sizeof *x);
+	if (items == NULL || x == NULL) {
 		rc = TSM_NOMEM;
 		goto out;
 	}
@@ -526,6 +372,7 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 		if (dump_chunk == 0 && s.chunk_items[k] > 0)
 			dump_chunk = (uint32_t)s.chunk_items[k];
 	}
+	series_axis(&s, rl->basis, x);
 	c = al->type_size > 0 ? model_chunk_pick(al->name, al->bucket, al->type_size, dump_chunk,
 	                                         items, s.n, cfg, &src)
 	                      : 0;
@@ -543,51 +390,15 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 	in.slack_items = a->slack_items;
 	in.malloc_mode = strcmp(rl->lt.mode, "malloc") == 0;
 	in.reclaimable = strcmp(rl->lt.mode, "reclaimable") == 0;
-	in.relative_time = rl->basis == DETECT_BASIS_RELATIVE;
 	in.n = s.n;
-	in.t = s.t;
-	in.seq = s.seq;
+	in.x = x;
 	in.allocated = s.allocated;
 	in.in_use = s.in_use;
-	if (li->nb > 0 && s.n > 0) {
-		/* per dump, from its bin: the load; the other iobuf buckets'
-		 * in-use (this bucket's own bin mean taken out); the RAM cache's
-		 * entries (objects), for iobuf buckets */
-		int want_o = li->iobuf != NULL && ai < li->na;
-		int want_r = li->ram < li->na && li->ram != ai && al->bucket >= 0;
-
-		load = malloc(s.n * sizeof *load);
-		others = want_o ? malloc(s.n * sizeof *others) : NULL;
-		ram = want_r ? malloc(s.n * sizeof *ram) : NULL;
-		if (load == NULL || (want_o && others == NULL) || (want_r && ram == NULL)) {
-			rc = TSM_NOMEM;
-			goto out;
-		}
-		for (k = 0; k < s.n; k++) {
-			size_t bk;
-
-			load[k] = NAN;
-			if (others != NULL)
-				others[k] = NAN;
-			if (ram != NULL)
-				ram[k] = NAN;
-			if (!isfinite(s.t[k]))
-				continue;
-			bk = load_bin(li, s.t[k]);
-			load[k] = li->lv[bk];
-			if (others != NULL)
-				others[k] = li->iobuf[bk] - (al->bucket >= 0 ? bin_bytes(li, ai, bk) : 0);
-			if (ram != NULL)
-				ram[k] = bin_bytes(li, li->ram, bk) / li->ram_size;
-		}
-		in.load = load;
-		in.family = li->active;
-		in.others = others;
-		in.ram_entries = ram;
-	}
-	rc = detect_classify(&in, &o->params, &a->r, err);
+	in.ctx_index = ai;
+	rc = detect_classify(&in, ctx, &o->params, &a->r, err);
 	if (rc != TSM_OK)
 		goto out;
+	report_explain(a, &o->params, a->explanation, sizeof a->explanation);
 	sparkline(&s, a);
 	{
 		uint64_t pk = fleet_add(f, &s, al->bucket >= 0);
@@ -612,10 +423,67 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 	rl->nalloc++;
 out:
 	free(items);
-	free(load);
-	free(others);
-	free(ram);
+	free(x);
 	db_series_free(&s);
+	return rc;
+}
+
+/* The lifetime's context: every allocator's series on one grid (whatever
+ * the glob shows: the load index is over all of them). */
+static tsm_status build_context(db *d, const report_opts *o, report_lifetime *rl,
+                                const db_allocator *al, size_t na, const db_range *rg,
+                                const db_totals *tot, detect_ctx **out, char *err)
+{
+	detect_ctx *ctx;
+	double x0 = 0, x1 = 0, *x = NULL;
+	size_t i, k;
+	tsm_status rc = TSM_OK;
+
+	*out = NULL;
+	if (rl->basis != DETECT_BASIS_SEQUENCE) {
+		int ok = tot->n > 0;
+
+		for (k = 0; ok && k < tot->n; k++)
+			if (!isfinite(tot->t[k]) || (k > 0 && tot->t[k] < tot->t[k - 1]))
+				ok = 0;
+		if (ok && tot->t[tot->n - 1] > tot->t[0]) {
+			x0 = tot->t[0];
+			x1 = tot->t[tot->n - 1];
+		} else {
+			rl->basis = DETECT_BASIS_SEQUENCE;
+		}
+	}
+	if (rl->basis == DETECT_BASIS_SEQUENCE && tot->n > 0) {
+		x0 = (double)tot->seq[0];
+		x1 = (double)tot->seq[tot->n - 1];
+	}
+	ctx = detect_ctx_new(rl->basis, x0, x1, tot->n, na, &o->params);
+	if (ctx == NULL)
+		return TSM_NOMEM;
+	for (i = 0; i < na; i++) {
+		db_series s;
+
+		rc = db_load_series(d, rl->lt.id, al[i].id, rg, &s, err);
+		if (rc != TSM_OK)
+			goto out;
+		free(x);
+		x = malloc((s.n ? s.n : 1) * sizeof *x);
+		if (x == NULL) {
+			db_series_free(&s);
+			rc = TSM_NOMEM;
+			goto out;
+		}
+		series_axis(&s, rl->basis, x);
+		detect_ctx_add(ctx, i, al[i].name, al[i].bucket, al[i].type_size, x, s.in_use, s.n);
+		db_series_free(&s);
+	}
+	rc = detect_ctx_finish(ctx);
+out:
+	free(x);
+	if (rc != TSM_OK)
+		detect_ctx_free(ctx);
+	else
+		*out = ctx;
 	return rc;
 }
 
@@ -625,13 +493,12 @@ static tsm_status build_lifetime(db *d, const report_opts *o, report_lifetime *r
 	const char **names = NULL;
 	size_t na = 0, i;
 	fleet f;
-	load_index li;
+	detect_ctx *ctx = NULL;
 	model_config cfg;
 	const db_range *rg = (isfinite(o->range.since) || isfinite(o->range.until)) ? &o->range : NULL;
 	tsm_status rc;
 
 	memset(&f, 0, sizeof f);
-	memset(&li, 0, sizeof li);
 	rl->basis = lifetime_basis(&rl->lt);
 	rl->totals.peak_of_sum_x = NAN;
 	rc = db_list_allocators(d, rl->lt.id, &al, &na, err);
@@ -663,14 +530,13 @@ static tsm_status build_lifetime(db *d, const report_opts *o, report_lifetime *r
 	for (i = 1; i < f.tot.n; i++)
 		if (f.tot.seq[i] <= f.tot.seq[i - 1])
 			f.sorted = 0;
-	/* The load index is over every allocator, whatever the glob shows. */
-	rc = load_index_build(d, o, rl, al, na, rg, &li, err);
+	rc = build_context(d, o, rl, al, na, rg, &f.tot, &ctx, err);
 	if (rc != TSM_OK)
 		goto out;
 	for (i = 0; i < na; i++) {
 		if (o->glob != NULL && fnmatch(o->glob, al[i].name, 0) != 0)
 			continue;
-		rc = build_alloc(d, o, rl, &al[i], i, &cfg, &f, rg, &li, err);
+		rc = build_alloc(d, o, rl, &al[i], i, &cfg, &f, rg, ctx, err);
 		if (rc != TSM_OK)
 			goto out;
 	}
@@ -679,7 +545,7 @@ out:
 	if (rc == TSM_NOMEM)
 		tsm_seterr(err, "out of memory");
 	fleet_free(&f);
-	load_index_free(&li);
+	detect_ctx_free(ctx);
 	free(names);
 	free(al);
 	return rc;

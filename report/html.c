@@ -630,7 +630,7 @@ static void explanations(FILE *out, const report_host *rh, const group *g)
 		fprintf(out, "<li>Lifetime %" PRId64 ": ", rh->lt[l].lt.index);
 		badge(out, a->r.verdict);
 		fprintf(out, " <span class=\"small\">(confidence %.2f)</span> ", a->r.confidence);
-		esc(out, a->r.explanation);
+		esc(out, a->explanation);
 		fputs("</li>\n", out);
 	}
 	fputs("</ul>\n", out);

@@ -160,74 +160,44 @@ static cJSON *alloc_json(jb *b, const report_lifetime *rl, const report_alloc *a
 	put_num(b, ci, NULL, per_hour(r, r->slope_lo));
 	put_num(b, ci, NULL, per_hour(r, r->slope_hi));
 	put_round(b, x, "autocorrelation_factor", r->n_ns, 0.001);
-	put_u64(b, x, "windows", r->windows);
-	put_num(b, x, "window_hours", r->basis == DETECT_BASIS_SEQUENCE ? NAN : r->window_width / 3600);
+	put_u64(b, x, "floor_points", r->bins);
 	put_num(b, x, "floor_rise", round(r->floor_rise));
 	put_num(b, x, "effect_floor", round(r->effect_floor));
+	put_num(b, x, "floor_spread", round(r->noise));
+	put_num(b, x, "alpha_used", r->alpha_used);
 	put_i64(b, x, "allocated_growth", r->alloc_growth);
-	put_bool(b, x, "saturating", r->saturating);
-	if (r->load_applied) {
-		cJSON *y = put(b, x, "load_relative", cJSON_CreateObject());
+	put_num(b, x, "early_half_slope_bytes_per_hour", per_hour(r, r->slope_early));
+	put_num(b, x, "late_half_slope_bytes_per_hour", per_hour(r, r->slope_late));
+	put_bool(b, x, "levelling_off", r->saturating);
+	put_num(b, x, "load_period_hours",
+	        r->basis == DETECT_BASIS_SEQUENCE || !isfinite(r->period) ? NAN : r->period / 3600.0);
+	put_num(b, x, "bytes_per_load", isfinite(r->load_beta) ? round(r->load_beta) : NAN);
+	if (isfinite(r->others_coef)) {
+		cJSON *y = put(b, x, "other_buckets", cJSON_CreateObject());
 
-		put_num(b, y, "bytes_per_load", round(r->load_beta));
-		put_num(b, y, "floor_slope_bytes_per_hour", per_hour(r, r->load_slope));
-		put_num(b, y, "sen_lo_bytes_per_hour", per_hour(r, r->load_slope_lo));
-		put_round(b, y, "mk_z", r->load_mk_z, 0.0001);
-		put_num(b, y, "p_value", r->load_mk_p);
-		put_num(b, y, "floor_rise", round(r->load_rise));
-		put_num(b, y, "beta_uncertainty_rise", round(r->load_beta_unc));
-		if (isfinite(r->load_drift_t)) {
-			put_round(b, y, "drift_t", r->load_drift_t, 0.001);
-			put_round(b, y, "drift_t_needed", r->load_drift_need, 0.001);
-		}
-		put_num(b, y, "windows", (double)r->load_windows);
-		put_num(b, y, "largest_step", round(r->load_floor_jump));
-		put_bool(b, y, "rising", r->load_rising);
-		put_bool(b, y, "levelled_off", r->load_saturating);
-		if (isfinite(r->fill_ram_gain))
-			put_num(b, y, "ram_cache_entries_gain", round(r->fill_ram_gain));
-		put_bool(b, y, "ram_cache_filling", r->ram_filling);
-		if (isfinite(r->fill_self_gain)) {
-			cJSON *z = put(b, y, "fill", cJSON_CreateObject());
+		put_num(b, y, "bytes_per_buffer_lost", round(r->others_coef * 100) / 100);
+		put_bool(b, y, "in_step_with_time", r->others_collinear);
+	}
+	if (isfinite(r->ram_coef)) {
+		cJSON *y = put(b, x, "ram_cache", cJSON_CreateObject());
 
-			put_num(b, z, "self_gain", round(r->fill_self_gain));
-			put_num(b, z, "other_iobuf_gain",
-			        isfinite(r->fill_others_gain) ? round(r->fill_others_gain) : NAN);
-			put_bool(b, z, "this_bucket_alone", r->fill_alone);
-		}
-		if (r->seg_ok || isfinite(r->seg_self_shift) || isfinite(r->move_self_step)) {
-			cJSON *z = put(b, y, "level_shift", cJSON_CreateObject());
-
-			put_time(b, z, "at", r->basis, r->seg_x, 1);
-			put_num(b, z, "part_rise", isfinite(r->seg_rise) ? round(r->seg_rise) : NAN);
-			put_num(b, z, "self_shift",
-			        isfinite(r->seg_self_shift) ? round(r->seg_self_shift) : NAN);
-			put_num(b, z, "other_iobuf_shift",
-			        isfinite(r->seg_others_shift) ? round(r->seg_others_shift) : NAN);
-			put_str(b, z, "bytes", r->seg_moved ? "moved" : r->seg_added ? "added" : "unknown");
-			put_bool(b, z, "rising_within_parts", r->seg_rising);
-			if (isfinite(r->move_self_step)) {
-				put_num(b, z, "self_step", round(r->move_self_step));
-				put_num(b, z, "other_iobuf_step", round(r->move_others_step));
-				put_round(b, z, "other_iobuf_step_t", r->move_others_step_t, 0.001);
-				put_round(b, z, "drift_t_step_fitted", r->move_drift_t, 0.001);
-				put_bool(b, z, "others_stepped_down", r->step_moved);
-				put_bool(b, z, "moved_in", r->moved_in);
-			}
-		}
+		put_num(b, y, "bytes_per_entry", round(r->ram_coef * 100) / 100);
+		put_num(b, y, "entries_gained", round(r->ram_gain_items));
+		put_bool(b, y, "in_step_with_time", r->ram_collinear);
 	}
 	x = put(b, o, "churn", cJSON_CreateObject());
-	put_num(b, x, "peak_in_use_est", round(r->peak_est));
-	put_bool(b, x, "peak_implied", r->peak_implied);
+	put_num(b, x, "past_level", isfinite(r->past_level) ? round(r->past_level) : NAN);
 	put_time(b, x, "peak_at", r->basis, r->peak_x, 1);
-	put_i64(b, x, "recent_in_use_max", r->recent_max);
-	put_num(b, x, "ratio", r->churn_ratio >= 1e300 ? NAN : round(r->churn_ratio * 100) / 100);
+	put_time(b, x, "recent_from", r->basis, r->recent_from, 1);
+	put_num(b, x, "recent_in_use_max", isfinite(r->recent_max) ? round(r->recent_max) : NAN);
+	put_num(b, x, "ratio", r->churn_ratio_seen >= 1e300 ? NAN : round(r->churn_ratio_seen * 100) / 100);
 	put_i64(b, x, "stranded_recent", r->stranded_recent);
 	put_num(b, x, "floor", round(r->churn_floor));
 	x = put(b, o, "forecast", cJSON_CreateObject());
 	put_num(b, x, "bytes_per_day", round(r->bytes_per_day));
 	put_time(b, o, "since", r->basis, r->since, 1);
-	put_str(b, o, "explanation", r->explanation);
+	put_str(b, o, "reason", detect_reason_name(r->reason));
+	put_str(b, o, "explanation", a->explanation);
 	return o;
 }
 

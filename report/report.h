@@ -78,6 +78,7 @@ typedef struct report_alloc {
 	uint64_t slack_items;    /* threads × high watermark when cached */
 	int shown;               /* passes the default text rule (or --all) */
 	detect_result r;         /* verdict, evidence, model */
+	char explanation[480];   /* one sentence (report_explain) */
 	double spark[REPORT_SPARK]; /* mean in-use (bytes) per tenth of the series */
 	size_t nspark;
 	report_chart chart;      /* filled when opts.chart_bins > 0 and shown */
@@ -188,5 +189,12 @@ void report_fmt_size(char *buf, size_t len, double bytes);
 void report_fmt_x(char *buf, size_t len, detect_basis b, double x);
 /* ISO 8601 UTC "2026-11-26T12:00:00Z". */
 void report_fmt_iso(char *buf, size_t len, double t);
+
+/* The sentence for one verdict, from its evidence (explain.c). */
+void report_explain(const report_alloc *a, const detect_params *p, char *buf, size_t len);
+
+/* "1.5 MiB"; "3.0 MiB/day" (time) or "… per 1000 dumps" (sequence). */
+void report_fmt_bytes(char *buf, size_t len, double b);
+void report_fmt_rate(char *buf, size_t len, detect_basis b, double per_unit);
 
 #endif

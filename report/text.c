@@ -171,7 +171,7 @@ static void advice(char *buf, size_t len, const report_alloc *a)
 		break;
 	case DETECT_V_WARMING:
 		report_fmt_size(pl, sizeof pl, (double)r->model.expected_plateau);
-		if (r->ram_filling)
+		if (r->reason == DETECT_R_RAM_FILLING)
 			snprintf(buf, len, "Next: run the report again once the RAM cache is full "
 			         "(proxy.config.cache.ram_cache.size); cached objects stop there, a leak "
 			         "keeps rising.");
@@ -203,7 +203,7 @@ static void finding(FILE *out, const report_lifetime *rl, const report_alloc *a,
 	else
 		fprintf(out, "  %s — %s (confidence %.2f)\n", a->name, detect_verdict_name(r->verdict),
 		        r->confidence);
-	snprintf(text, sizeof text, "%s%s %s", r->explanation,
+	snprintf(text, sizeof text, "%s%s %s", a->explanation,
 	         r->verdict == DETECT_V_LEAK || r->verdict == DETECT_V_CHURN ? hint : "", adv);
 	wrap(out, 4, text);
 }
@@ -213,8 +213,8 @@ static void insufficient(FILE *out, const report_lifetime *rl, const detect_para
 	char text[1200];
 	size_t k, m = 0, len;
 
-	len = (size_t)snprintf(text, sizeof text, "Too few dumps for a trend (%.0f dumps over %.0f h "
-	                       "needed) for:", p->min_dumps, p->min_span_hours);
+	len = (size_t)snprintf(text, sizeof text, "Too few dumps for a trend (%.0f needed) for:",
+	                       p->min_dumps);
 	for (k = 0; k < rl->nalloc && len < sizeof text - 64; k++) {
 		if (rl->alloc[k].r.verdict != DETECT_V_INSUFFICIENT || !rl->alloc[k].shown)
 			continue;
@@ -225,8 +225,8 @@ static void insufficient(FILE *out, const report_lifetime *rl, const detect_para
 	if (m == 0)
 		return;
 	snprintf(text + len, sizeof text - len, ". The table shows their utilisation and stranded "
-	         "bytes at the last dump; collect dumps with proxy.config.dump_mem_info_frequency "
-	         "(e.g. 60 s) for at least %.0f h to get verdicts.", p->min_span_hours);
+	         "bytes at the last dump; collect at least %.0f dumps "
+	         "(proxy.config.dump_mem_info_frequency, e.g. 60 s) to get verdicts.", p->min_dumps);
 	wrap(out, 2, text);
 }
 

@@ -111,7 +111,7 @@ check "$W/c.html" 're.findall(r"<div class=\"chart([^\"]*)\"", h.split("<section
 	"the leak chart first (edge-02)"
 check "$W/c.html" '"badge v-leak" in h.split("class=\"chart hot\"")[1].split("</div>")[0]' \
 	"the leaking allocator's chart"
-check "$W/c.html" '"stranded by a change in workload" in h and "live objects accumulate" in h' \
+check "$W/c.html" '"stranded by a change in workload" in h.lower() and "live objects accumulate" in h.lower()' \
 	"explanations"
 check "$W/c.html" '">peak<" in h and ">since<" in h' "churn peak and leak onset marked"
 # the same page on standard output
