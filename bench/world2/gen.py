@@ -218,8 +218,8 @@ def draw_case(seed):
     span = log_uniform(r, SPAN_MIN, SPAN_MAX)
     # keep most files small: long spans at short intervals are rare
     n = span / c["interval"]
-    if n > 6000 and r.random() < 0.75:
-        span = c["interval"] * r.uniform(1500, 6000)
+    if n > 3000 and r.random() < 0.85:
+        span = c["interval"] * r.uniform(800, 3000)
     span = min(span, c["interval"] * MAX_DUMPS)
     span = max(span, c["interval"] * 8)
     c["span"] = int(span)
@@ -299,7 +299,7 @@ def draw_leak(r, span):
     elif shape in ("prop", "burst"):
         lk["frac"] = log_uniform(r, 5e-4, 5e-2)
     else:   # const, late, stop: items per hour relative to a reference level
-        lk["rel_total"] = 10 ** r.uniform(-2.0, 1.0)
+        lk["rel_total"] = 10 ** r.uniform(-1.5, 1.3)
         lk["frac"] = None
     if shape == "burst":
         lk["bursts"] = [(r.uniform(0, span), log_uniform(r, 300, 4 * 3600))
@@ -444,7 +444,7 @@ def mean_rows(c, t, lv, rows, ix, mix, hostdb_n, cache_items, entries):
         add("RemapPluginsAlloc", conc * 0.9)
         add("FetchSMAllocator", conc * 0.01)
     for b in range(15):
-        m[b] += cache_items[b]
+        m[ix[iob(b)]] += cache_items[b]
     m[ix["ioDataAllocator"]] += entries
     for name, v in BASE_LIVE.items():
         m[ix[name]] += v
@@ -491,6 +491,7 @@ def sim_lifetime(c, r, li, lt, rows, ix, load, mixA, mixB, R, W, entry_row, od, 
     hostdb_n = 0.0
     prev_t = lt["start"]
     cache_tot = []
+    ram_max = [0.0] * 16      # peak RAM cache items per bucket, [15] = entries
     rnd = r.random
     for k, (t, usr) in enumerate(times):
         dt = max(t - prev_t, 0.5)
@@ -529,6 +530,10 @@ def sim_lifetime(c, r, li, lt, rows, ix, load, mixA, mixB, R, W, entry_row, od, 
             ram_items[b] = v / bsize(b)
         entries = sum(ram_items)
         cache_tot.append(cA + cB)
+        for b in range(15):
+            if ram_items[b] > ram_max[b]:
+                ram_max[b] = ram_items[b]
+        ram_max[15] = max(ram_max[15], entries)
         hostdb_n = c["hostdb"] * (1 - math.exp(-(t - lt["start"]) / c["hostdb_tau"]))
         m = mean_rows(c, t, lv, rows, ix, cur, hostdb_n, ram_items, entries)
         m[ix[entry_row]] += entries
@@ -540,8 +545,9 @@ def sim_lifetime(c, r, li, lt, rows, ix, load, mixA, mixB, R, W, entry_row, od, 
             if not (lk["t0"] <= t < lk["t1"]):
                 continue
             if lk["what"] in ("iobuf", "iobuf-data"):
+                bj = ix[iob(lk["bucket"])]
                 base_rate = rates[lk["bucket"]]
-                ref = max(C[lk["bucket"]], m[lk["bucket"]])
+                ref = max(C[bj], m[bj])
             elif lk["what"] == "inkcont":
                 base_rate = c["rps"] * lv * 1.5
                 ref = max(C[ix["INKContAllocator"]], m[ix["INKContAllocator"]])
@@ -562,10 +568,10 @@ def sim_lifetime(c, r, li, lt, rows, ix, load, mixA, mixB, R, W, entry_row, od, 
                 continue
             tgt = []
             if lk["what"] == "iobuf":
-                tgt = [lk["bucket"], ix["ioAllocator"], ix["ioBlockAllocator"],
+                tgt = [ix[iob(lk["bucket"])], ix["ioAllocator"], ix["ioBlockAllocator"],
                        ix["ioDataAllocator"]]
             elif lk["what"] == "iobuf-data":
-                tgt = [lk["bucket"]]
+                tgt = [ix[iob(lk["bucket"])]]
             elif lk["what"] == "inkcont":
                 tgt = [ix["INKContAllocator"]] + ([ix["mutexAllocator"]] if lk["mutex"] else [])
             else:
@@ -618,7 +624,7 @@ def sim_lifetime(c, r, li, lt, rows, ix, load, mixA, mixB, R, W, entry_row, od, 
             leaked[k][j] = lk_count[j]
     return {"start": lt["start"], "end": lt["end"], "times": times, "U": U,
             "A": A, "base": base, "mean": mean, "leaked": leaked, "slack": slk,
-            "cache_total": cache_tot, "cache_level": min(R, W) if R > 0 else 0.0}
+            "cache_total": cache_tot, "ram_max": ram_max, "cache_level": min(R, W) if R > 0 else 0.0}
 
 
 # ----------------------------------------------------------------- truth
@@ -823,8 +829,9 @@ def write_trace(c, r, rows, lts_sim, lts_all, path):
                 rt = {}
             for k, (t, usr) in enumerate(lt["times"]):
                 if c["debug_lines"] and r.random() < 0.3:
-                    for _ in range(r.randint(1, 4)):
-                        tt = t - r.uniform(0, c["interval"] * 0.9)
+                    tts = sorted(t - r.uniform(0, c["interval"] * 0.9)
+                                 for _ in range(r.randint(1, 4)))
+                    for tt in tts:
                         w("%s [ET_NET %d] DEBUG: " % (stamp(c, tt), r.randrange(c["net_threads"]))
                           + r.choice(dbg_tags) % r.randint(1, 10 ** 6) + "\n")
                 for line in dump_text(rows, lt["U"][k], lt["A"][k]):
@@ -861,18 +868,12 @@ def generate(seed, path, truth_path):
     first = 0
     for li, lt in enumerate(kept):
         n = len(lt["times"])
-        # share of each row's peak expectation that is RAM cache content
-        kpk = max(range(n), key=lambda k: lt["cache_total"][k])
+        # peak RAM cache items of each row (to tell a fill from the rest)
         part = [0.0] * len(rows)
-        if lt["cache_level"] > 0:
-            fbA, fbB = mix_shares(c["mix"], fb, c["hdr"])[0], (
-                mix_shares(c["shift"]["mix"], fb, c["hdr"])[0] if c["shift"] else None)
-            for b in range(15):
-                j = ix[iob(b)]
-                part[j] = max(lt["mean"][k][j] for k in range(n)) if shares and (
-                    fbA[b] > 0.002 or (fbB and fbB[b] > 0.002)) else 0.0
-            part[ix[entry_row]] = max(lt["mean"][k][ix[entry_row]] for k in range(n))
-            part[ix["ioDataAllocator"]] = part[ix[entry_row]]
+        for b in range(15):
+            part[ix[iob(b)]] = lt["ram_max"][b]
+        part[ix[entry_row]] = lt["ram_max"][15]
+        part[ix["ioDataAllocator"]] = lt["ram_max"][15]
         lt["ram_part"] = part
         rows_truth = {}
         for j, row in enumerate(rows):
