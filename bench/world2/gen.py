@@ -269,7 +269,7 @@ def draw_case(seed):
     c["sigusr1"] = sorted(r.uniform(0, span) for _ in range(
         r.choice([0, 0, 0, 1, 2, 5]) if r.random() < 0.9 else r.randint(10, 60)))
     c["leaks"] = []
-    nl = r.choice([0, 0, 1, 1, 1, 2])
+    nl = r.choice([0, 0, 1, 1, 1, 2, 2])
     for _ in range(nl):
         c["leaks"].append(draw_leak(r, span))
     c["start_epoch"] = 1700000000 + r.randint(0, 3 * 365 * 86400)
@@ -299,7 +299,7 @@ def draw_leak(r, span):
     elif shape in ("prop", "burst"):
         lk["frac"] = log_uniform(r, 5e-4, 5e-2)
     else:   # const, late, stop: items per hour relative to a reference level
-        lk["rel_total"] = 10 ** r.uniform(-1.5, 1.3)
+        lk["rel_total"] = 10 ** r.uniform(-1.0, 1.5)
         lk["frac"] = None
     if shape == "burst":
         lk["bursts"] = [(r.uniform(0, span), log_uniform(r, 300, 4 * 3600))
@@ -885,10 +885,11 @@ def generate(seed, path, truth_path):
             "rows": rows_truth})
         first += n
     truth["dumps"] = first
-    write_trace(c, r, rows, kept, lts, path)
-    # the file was last written at the last dump, as a live traffic.out is
-    last = kept[-1]["times"][-1][0] if kept else 0
-    os.utime(path, (c["start_epoch"] + last, c["start_epoch"] + last))
+    if path:
+        write_trace(c, r, rows, kept, lts, path)
+        # the file was last written at the last dump, as a live traffic.out is
+        last = kept[-1]["times"][-1][0] if kept else 0
+        os.utime(path, (c["start_epoch"] + last, c["start_epoch"] + last))
     with open(truth_path, "w") as f:
         json.dump(truth, f, indent=1, sort_keys=True)
     return truth
@@ -898,7 +899,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, required=True)
-    ap.add_argument("-o", "--output", required=True, help="traffic.out to write")
+    ap.add_argument("-o", "--output", help="traffic.out to write (none: the truth only)")
     ap.add_argument("--truth", required=True, help="truth JSON to write")
     a = ap.parse_args()
     t = generate(a.seed, a.output, a.truth)
