@@ -38,7 +38,7 @@ Q := @
 endif
 
 .PHONY: demo all check test unit cli-tests asan ubsan sanitize valgrind-check lint bench eval fuzz \
-        deps install uninstall clean
+        deps lab-deps lab lab-smoke world2 install uninstall clean
 
 all: tsmem
 
@@ -88,6 +88,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory test
 	$(Q)$(MAKE) --no-print-directory sanitize
 	$(Q)$(MAKE) --no-print-directory valgrind-check
+	$(Q)$(MAKE) --no-print-directory lab-smoke
 	@echo "check: all passed"
 
 sanitize:
@@ -119,8 +120,37 @@ bench: $(BIN)
 eval: $(BIN)
 	$(Q)sh bench/eval.sh
 
+# A second simulated world, drawn wider than anything tuned on and kept
+# apart (bench/world2/README.md): score it once, at the end.
+world2: $(BIN)
+	$(Q)TSMEM=$(abspath $(BIN)) nice -n 19 python3 bench/world2/run.py --check
+
 fuzz:
 	$(Q)sh tests/tools/fuzz.sh
+
+# ---- the real-server lab (lab/README.md) -------------------------------------
+# `make lab` runs every scenario of lab/scenarios/ against a real Traffic
+# Server 9.2 (at most 60 minutes on 2 cores) and prints the confusion table;
+# `make lab-smoke` runs the two smoke scenarios (about 4 minutes) and checks
+# them against lab/expected/.  PLUGIN='/path/my.so ARGS' loads your plugin too.
+LAB_TOOLS := traffic_server nginx wrk
+LAB_FILES := /usr/include/ts/ts.h /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+
+lab-deps:
+	$(Q)missing=0; for t in $(LAB_TOOLS); do command -v $$t >/dev/null || missing=1; done; \
+	for f in $(LAB_FILES); do [ -e $$f ] || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "lab-deps: trafficserver, trafficserver-dev, nginx-light, wrk, faketime missing and not root"; exit 1; fi; \
+	  echo "lab-deps: installing trafficserver trafficserver-dev nginx-light wrk faketime with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    trafficserver trafficserver-dev nginx-light wrk faketime >/dev/null; \
+	fi
+
+lab: lab-deps $(BIN)
+	$(Q)TSMEM=$(abspath $(BIN)) python3 lab/run.py --out $(BUILD)/lab $(if $(PLUGIN),--plugin '$(PLUGIN)')
+
+lab-smoke: lab-deps $(BIN)
+	$(Q)TSMEM=$(abspath $(BIN)) python3 lab/run.py --smoke --check --out $(BUILD)/lab-smoke
 
 # Install the Debian -dev packages when pkg-config cannot find them.
 deps:

@@ -150,9 +150,10 @@ typedef struct db_lifetime {
 	int64_t first_snapshot_id, last_snapshot_id;
 } db_lifetime;
 
-/* OUT: *out = the lifetimes of `host`, ordered by first time (unknown
- * last), then source and seq; index = position in that order.  *n = count.
- * Free *out with free(). */
+/* OUT: *out = the lifetimes of `host`: sources by the earliest absolute
+ * time they hold (none: last), each source's lifetimes in stream order
+ * (seq), so a lifetime with only relative times keeps its place; index =
+ * position in that order.  *n = count.  Free *out with free(). */
 tsm_status db_list_lifetimes(db *d, const char *host, db_lifetime **out, size_t *n, char *err);
 
 /* An allocator present in a lifetime. */

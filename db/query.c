@@ -118,7 +118,14 @@ tsm_status db_list_lifetimes(db *d, const char *host, db_lifetime **out, size_t 
 		" coalesce(l.first_snapshot_id, 0), coalesce(l.last_snapshot_id, 0)"
 		" FROM lifetime l LEFT JOIN snapshot s ON s.lifetime_id = l.id"
 		" WHERE l.host = ?1 GROUP BY l.id"
-		" ORDER BY min(s.ts) IS NULL, min(s.ts), l.source_id, l.seq";
+		/* one source's lifetimes in stream order (a lifetime whose times
+		 * are only relative has no place of its own on the clock);
+		 * sources by the earliest absolute time they hold */
+		" ORDER BY (SELECT min(s2.ts) FROM lifetime l2 JOIN snapshot s2 ON s2.lifetime_id = l2.id"
+		"   WHERE l2.source_id = l.source_id AND s2.ts_quality NOT IN ('relative', 'unknown')) IS NULL,"
+		" (SELECT min(s2.ts) FROM lifetime l2 JOIN snapshot s2 ON s2.lifetime_id = l2.id"
+		"   WHERE l2.source_id = l.source_id AND s2.ts_quality NOT IN ('relative', 'unknown')),"
+		" l.source_id, l.seq";
 	sqlite3_stmt *st = NULL;
 	db_lifetime *v = NULL;
 	size_t k = 0, cap = 0;
