@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "ingest_run.h"
+#include "inputs.h"
 #include "pipe.h"
 #include "progress.h"
 
@@ -643,22 +644,6 @@ out:
 	return rc;
 }
 
-typedef struct rot_file {
-	char *path;
-	double start;
-	int has;
-	int order;
-} rot_file;
-
-static int cmp_rot(const void *a, const void *b)
-{
-	const rot_file *x = a, *y = b;
-
-	if (x->has && y->has && x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->order - y->order;
-}
-
 int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 {
 	db *d = NULL;
@@ -667,7 +652,7 @@ int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 	int rc = TSM_EXIT_OK, i;
 	totals tot;
 	struct timespec t0, t1;
-	rot_file *rf = NULL;
+	char **order = NULL;
 	char *stdin_arg[1] = {"-"};
 	chain ch;
 
@@ -676,6 +661,15 @@ int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 	if (nfiles == 0) {
 		nfiles = 1;
 		files = stdin_arg;
+	}
+	/* every input readable before anything is stored */
+	if (cli_inputs_check(nfiles, files) != 0)
+		return TSM_EXIT_DATA;
+	order = malloc((size_t)nfiles * sizeof *order);
+	if (order == NULL || cli_inputs_order(nfiles, files, order) != 0) {
+		cli_errorf("out of memory");
+		free(order);
+		return TSM_EXIT_DATA;
 	}
 	if (!cfg->dry_run) {
 		/* The parser thread never calls SQLite and the connection is used by
@@ -689,35 +683,23 @@ int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 		d = db_open(cfg->db_path, 0, cfg->busy_ms, err);
 		if (d == NULL) {
 			cli_errorf("%s: %s", cfg->db_path, err);
+			free(order);
 			return TSM_EXIT_DATA;
 		}
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 	}
-	/* A rotated set is ordered by the start time in the names. */
-	rf = calloc((size_t)nfiles, sizeof *rf);
-	if (rf == NULL) {
-		db_close(d);
-		return TSM_EXIT_DATA;
-	}
-	for (i = 0; i < nfiles; i++) {
-		double e;
-		rf[i].path = files[i];
-		rf[i].order = i;
-		rf[i].has = timeline_rotated_bounds(files[i], &rf[i].start, &e) == 0;
-	}
-	qsort(rf, (size_t)nfiles, sizeof *rf, cmp_rot);
 	memset(&ch, 0, sizeof ch);
 	for (i = 0; i < nfiles && !stop_requested; i++) {
 		int r;
 		ch.last_file = i == nfiles - 1;
-		r = one_input(cfg, d, rf[i].path, &tot, host, &ch);
+		r = one_input(cfg, d, order[i], &tot, host, &ch);
 		if (cfg->dry_run) /* inspect describes every file on its own */
 			chain_free(&ch);
 		if (r != TSM_EXIT_OK)
 			rc = r;
 	}
-	free(rf);
+	free(order);
 	chain_free(&ch);
 	free(ch.r.tl);
 	free(ch.r.an);
