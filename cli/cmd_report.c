@@ -519,6 +519,9 @@ static int run_report_db(rcfg *cfg, int require_host)
 		rc = TSM_EXIT_DATA;
 		goto out;
 	}
+	if (db_snapshot_changed(d))
+		report_note(&r, "the database changed while it was read (a writer started): run "
+		            "again for a consistent report");
 	if (readonly)
 		report_note(&r, "verdicts not stored: the database is read-only");
 	else if (report_store_verdicts(d, &r, err) != TSM_OK)
