@@ -465,6 +465,27 @@ static tsm_status chain_call(chain *ch, pipe_cmd cmd)
 	return drain(ch, 0);
 }
 
+/* Remember a source for the caller (once).  0 or -1 (out of memory). */
+static int add_source(ingest_sources *s, const char *ident)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->identity[i], ident) == 0)
+			return 0;
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 8;
+		char (*ni)[DB_IDENTITY_MAX] = realloc(s->identity, nc * sizeof *ni);
+
+		if (ni == NULL)
+			return -1;
+		s->identity = ni;
+		s->cap = nc;
+	}
+	snprintf(s->identity[s->n++], DB_IDENTITY_MAX, "%s", ident);
+	return 0;
+}
+
 /* Ingest (or inspect) one input.  Returns an exit status. */
 static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot, const char *host, chain *ch)
 {
@@ -551,6 +572,11 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 				r->in = db_ingest_begin(d, &io, r->err);
 				if (r->in == NULL) {
 					cli_errorf("%s: %s", cfg->db_path, r->err);
+					rc = TSM_EXIT_DATA;
+					goto out;
+				}
+				if (cfg->sources != NULL && add_source(cfg->sources, ident) != 0) {
+					cli_errorf("out of memory");
 					rc = TSM_EXIT_DATA;
 					goto out;
 				}

@@ -123,6 +123,10 @@ void db_identity(const char *buf, size_t n, char out[DB_IDENTITY_MAX]);
 tsm_status db_source_match(db *d, const char *host, const char *buf, size_t n, char out[DB_IDENTITY_MAX],
                            char *err);
 
+/* OUT: *id = the source row of (host, identity), 0 when there is none.
+ * Returns TSM_OK, or TSM_ERR with err (and *id = 0). */
+tsm_status db_source_id(db *d, const char *host, const char *identity, int64_t *id, char *err);
+
 /* ---- ad-hoc SQL ---------------------------------------------------------- */
 
 /* Called once with the column names (row == NULL), then once per row.

@@ -713,10 +713,40 @@ static double now_or_epoch(void)
 	return (double)time(NULL);
 }
 
+/* 1 when the lifetime's source passes opts.sources. */
+static int source_wanted(const report_opts *o, int64_t source_id)
+{
+	size_t i;
+
+	if (o->sources == NULL)
+		return 1;
+	for (i = 0; i < o->nsources; i++)
+		if (o->sources[i] == source_id)
+			return 1;
+	return 0;
+}
+
+/* Count a left-out source once (best effort: out of memory counts less). */
+static void note_other_source(int64_t **v, size_t *n, int64_t id)
+{
+	size_t i;
+	int64_t *nv;
+
+	for (i = 0; i < *n; i++)
+		if ((*v)[i] == id)
+			return;
+	nv = realloc(*v, (*n + 1) * sizeof *nv);
+	if (nv == NULL)
+		return;
+	*v = nv;
+	(*v)[(*n)++] = id;
+}
+
 tsm_status report_build(db *d, const report_opts *o, report *out, char *err)
 {
 	char **hosts = NULL;
-	size_t nh = 0, h, l, v;
+	size_t nh = 0, h, l, v, nothers = 0;
+	int64_t *others = NULL;
 	tsm_status rc;
 
 	memset(out, 0, sizeof *out);
@@ -749,18 +779,29 @@ tsm_status report_build(db *d, const report_opts *o, report *out, char *err)
 			goto nomem;
 		}
 		for (l = 0; l < nl; l++) {
-			rh->lt[l].lt = lts[l];
+			if (!source_wanted(o, lts[l].source_id)) {
+				note_other_source(&others, &nothers, lts[l].source_id);
+				continue;
+			}
+			rh->lt[rh->nlt].lt = lts[l];
 			rh->nlt++;
-			rc = build_lifetime(d, o, &rh->lt[l], err);
+			rc = build_lifetime(d, o, &rh->lt[rh->nlt - 1], err);
 			if (rc != TSM_OK) {
 				free(lts);
 				goto fail;
 			}
 			for (v = 0; v < DETECT_V_COUNT; v++)
-				out->counts[v] += rh->lt[l].counts[v];
+				out->counts[v] += rh->lt[rh->nlt - 1].counts[v];
 		}
 		free(lts);
+		if (nothers > 0)
+			report_note(out, "host %s: the database also holds %zu other source%s of this "
+			            "host, ingested before; this report covers only the files just "
+			            "ingested (--whole-host reports every one)", hosts[h], nothers,
+			            nothers == 1 ? "" : "s");
+		nothers = 0;
 	}
+	free(others);
 	db_strings_free(hosts, nh);
 	count_diagnostics(d, o->host, out);
 	return TSM_OK;
@@ -768,6 +809,7 @@ nomem:
 	rc = TSM_NOMEM;
 	tsm_seterr(err, "out of memory");
 fail:
+	free(others);
 	db_strings_free(hosts, nh);
 	report_free(out);
 	return rc;

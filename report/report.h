@@ -39,6 +39,9 @@ typedef struct report_opts {
 	const char *records;     /* records.config / records.yaml text (--records),
 	                          * applied to every lifetime's model; NULL = none */
 	size_t records_len;
+	const int64_t *sources;  /* only lifetimes of these source rows (analyze:
+	                          * what it just ingested); NULL = every one */
+	size_t nsources;
 } report_opts;
 
 /* Fill *o: no filters, default parameters. */
