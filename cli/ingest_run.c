@@ -312,9 +312,15 @@ static void print_inspect(run *r, const parser_stats *st, const timeline_opts *t
 		lt_info *l = &r->lt[i];
 		timeline_dump *first = &r->tl[k], *last = &r->tl[k + l->dumps - 1];
 		int q = (int)first->quality;
-		for (size_t j = k; j < k + l->dumps; j++)
+		size_t nq[TL_RELATIVE + 1] = {0}, back = 0;
+		for (size_t j = k; j < k + l->dumps; j++) {
 			if ((int)r->tl[j].quality != q)
 				q = -1;
+			if ((size_t)r->tl[j].quality <= TL_RELATIVE)
+				nq[r->tl[j].quality]++;
+			if (j > k && r->tl[j].ts < r->tl[j - 1].ts)
+				back++;
+		}
 		b1[0] = b2[0] = '\0';
 		if (!isnan(first->ts) && first->quality != TL_RELATIVE) {
 			time_t t = (time_t)first->ts;
@@ -330,7 +336,30 @@ static void print_inspect(run *r, const parser_stats *st, const timeline_opts *t
 		       (unsigned long long)l->last_line);
 		if (b1[0])
 			printf(", %s .. %s", b1, b2);
-		printf(", time %s\n", q < 0 ? "mixed" : timeline_quality_name((timeline_quality)q));
+		if (q >= 0) {
+			printf(", time %s", timeline_quality_name((timeline_quality)q));
+		} else {
+			/* say what the dumps' times came from, each kind counted */
+			const char *sep = "";
+			int t;
+
+			printf(", time mixed (");
+			for (t = 0; t <= TL_RELATIVE; t++)
+				if (nq[t] > 0) {
+					printf("%s%zu %s", sep, nq[t], timeline_quality_name((timeline_quality)t));
+					sep = ", ";
+				}
+			printf(")");
+		}
+		if (back > 0)
+			printf(", times go back %zu time%s (overlapping files?): reports use dump numbers",
+			       back, back == 1 ? "" : "s");
+		putchar('\n');
+		if (q < 0)
+			printf("    time mixed: its dumps' times come from different sources (exact_bracket: diags\n"
+			       "    lines around the dump; propagated: carried by the interval from an anchor;\n"
+			       "    upper_bound: the file's end; relative: the interval only; unknown: none);\n"
+			       "    the report names the worst of them\n");
 		k += l->dumps;
 	}
 }
@@ -670,6 +699,28 @@ out:
 	return rc;
 }
 
+/* --anchor names a dump the input does not have: an error.  `file` for
+ * inspect (each file on its own), NULL for an ingest (the stream).
+ * Returns 1 after the message, else 0. */
+static int anchor_beyond(const ingest_cfg *cfg, uint64_t dumps, const char *file)
+{
+	double ts;
+	uint64_t idx;
+
+	if (cfg->anchor == NULL || timeline_parse_anchor(cfg->anchor, &ts, &idx) != 0 || idx < dumps)
+		return 0;
+	if (file != NULL)
+		cli_errorf("%s: --anchor names dump %llu, but the file holds %llu dump%s (0 to %llu)",
+		           file, (unsigned long long)idx, (unsigned long long)dumps, dumps == 1 ? "" : "s",
+		           (unsigned long long)(dumps ? dumps - 1 : 0));
+	else
+		cli_errorf("--anchor names dump %llu, but the input holds %llu dump%s (0 to %llu): "
+		           "stored without the anchor; ingest again with a dump number below %llu",
+		           (unsigned long long)idx, (unsigned long long)dumps, dumps == 1 ? "" : "s",
+		           (unsigned long long)(dumps ? dumps - 1 : 0), (unsigned long long)dumps);
+	return 1;
+}
+
 int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 {
 	db *d = NULL;
@@ -720,11 +771,16 @@ int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 		int r;
 		ch.last_file = i == nfiles - 1;
 		r = one_input(cfg, d, order[i], &tot, host, &ch);
-		if (cfg->dry_run) /* inspect describes every file on its own */
+		if (cfg->dry_run) { /* inspect describes every file on its own */
+			if (r == TSM_EXIT_OK && anchor_beyond(cfg, ch.r.ntl, strcmp(order[i], "-") == 0 ? "<stdin>" : order[i]))
+				r = TSM_EXIT_DATA;
 			chain_free(&ch);
+		}
 		if (r != TSM_EXIT_OK)
 			rc = r;
 	}
+	if (!cfg->dry_run && rc == TSM_EXIT_OK && !stop_requested && anchor_beyond(cfg, ch.dumps, NULL))
+		rc = TSM_EXIT_DATA;
 	free(order);
 	chain_free(&ch);
 	free(ch.r.tl);
