@@ -347,6 +347,8 @@ tsm_status report_text(const report *r, FILE *out, unsigned flags, char *err)
 	fputc('\n', out);
 	if (r->windowed && r->out_of_window > 0 && nlifetimes(r) == 0)
 		fprintf(out, "No dumps lie in the window (see the note below).\n\n");
+	else if (r->nhosts > 0 && nlifetimes(r) == 0)
+		fprintf(out, "Nothing to report: what was selected holds no dumps.\n\n");
 	if (r->nhosts == 0)
 		fprintf(out, "Nothing to report: the database holds no dumps%s.\n\n",
 		        r->opts.host != NULL ? " for this host" : "");

@@ -61,6 +61,11 @@ expect_status 0 "both files in one analyze" "$T" analyze -q -d "$W/both.db" --ho
 eq "both files: both lifetimes" "$(lifetimes)" 2
 hasnt "both files: no note" "$W/out" "other source"
 
+: >"$W/empty.out"
+expect_status 0 "analyze a file without dumps" "$T" analyze -q -d "$DB" --host edge "$W/empty.out"
+has "no dumps: says so" "$W/out" "Nothing to report: what was selected holds no dumps."
+eq "no dumps: no lifetime of other files" "$(lifetimes)" 0
+
 # ---- one option table for report and analyze --------------------------------------
 # each report option is declared once in cli/cmd_report.c (analyze reuses the list)
 for o in db host format allocator all since until output fail-on param records busy-timeout; do
