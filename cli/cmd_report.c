@@ -34,6 +34,7 @@ enum {
 	O_FAILON,
 	O_PARAM,
 	O_RECORDS,
+	O_WHOLE_HOST,
 };
 
 typedef struct rcfg {
@@ -45,11 +46,14 @@ typedef struct rcfg {
 	int busy_ms;
 	detect_params params;
 	const char *records_path; /* --records */
+	const ingest_sources *ingested; /* analyze: report on these only */
+	int whole_host;           /* analyze --whole-host */
 } rcfg;
 
-#define REPORT_OPTIONS_HELP \
+/* The help of REPORT_LONG_OPTIONS but --host, whose meaning differs. */
+#define REPORT_OPTIONS_HELP(host_help) \
 	"  -d, --db DB              database (default $TSMEM_DB, else ./tsmem.db)\n" \
-	"  -H, --host NAME          only this host\n" \
+	host_help \
 	"      --format FMT         text (default), json, html (one self-contained page with\n" \
 	"                           charts) or openmetrics (for node_exporter's textfile collector)\n" \
 	"      --allocator GLOB     only allocators whose name matches GLOB, e.g. 'ioBuf*'\n" \
@@ -62,7 +66,8 @@ typedef struct rcfg {
 	"      --fail-on V[,V]      exit 3 if any verdict is leak and/or churn\n" \
 	"      --param NAME=VALUE   set a classifier threshold (repeatable; list below)\n" \
 	"      --records FILE       records.config or records.yaml of the server: thread freelist\n" \
-	"                           watermarks, hugepages, iobuf_chunk_sizes, threads, RAM cache\n"
+	"                           watermarks, hugepages, iobuf_chunk_sizes, threads, RAM cache\n" \
+	"  -b, --busy-timeout MS    wait this long for a locked database (default 5000)\n"
 
 static const char REPORT_HELP_HEAD[] =
 	"usage: tsmem report [-d DB] [--format text|json|html|openmetrics] [--host NAME]\n"
@@ -73,59 +78,55 @@ static const char REPORT_HELP_HEAD[] =
 	"Run the allocator model and the classifier over the stored dumps and say, per host,\n"
 	"lifetime and allocator: leak, churn, plateau, warming, idle, insufficient_data or\n"
 	"malloc_mode, with the evidence.  Verdicts are stored in the verdict table.\n"
-	"\n" REPORT_OPTIONS_HELP
-	"  -b, --busy-timeout MS    wait this long for a locked database (default 5000)\n"
+	"\n" REPORT_OPTIONS_HELP("  -H, --host NAME          only this host\n")
 	"  -h, --help               this help\n";
 
 static const char ANALYZE_HELP_HEAD[] =
-	"usage: tsmem analyze [report options] [ingest options] [FILE...]\n"
+	"usage: tsmem analyze [report options] [ingest options] [--whole-host] [FILE...]\n"
 	"\n"
 	"Ingest FILEs (no FILE or '-' reads standard input; .gz is read transparently), then\n"
-	"report on the host they came from.  The main job: tsmem analyze traffic.out\n"
-	"\n" REPORT_OPTIONS_HELP
-	"                           (analyze: also the host the dumps are stored under)\n"
+	"report on them: the lifetimes of the sources just ingested, or with --whole-host\n"
+	"every lifetime stored for their host.  The main job: tsmem analyze traffic.out\n"
+	"\n" REPORT_OPTIONS_HELP("  -H, --host NAME          host the dumps come from (default: this machine's name)\n")
+	"      --whole-host         report every lifetime stored for the host, not only those\n"
+	"                           of the files just ingested\n"
 	"  -i, --interval S         seconds between periodic dumps (dump_mem_info_frequency)\n"
 	"  -a, --anchor 'T@N'       local time T of dump number N (0-based) of the input\n"
 	"  -y, --year Y             year of the year-less diags time stamps\n"
-	"  -b, --busy-timeout MS    wait this long for a locked database (default 5000)\n"
 	"  -q, --quiet              no ingest summary line\n"
 	"  -h, --help               this help\n";
 
+/* The options of `report`, which `analyze` takes too: one list, used by
+ * both tables below (with report_opt() its one parser). */
+#define REPORT_LONG_OPTIONS \
+	{"db", required_argument, NULL, 'd'}, \
+	{"host", required_argument, NULL, 'H'}, \
+	{"format", required_argument, NULL, O_FORMAT}, \
+	{"allocator", required_argument, NULL, O_ALLOCATOR}, \
+	{"all", no_argument, NULL, O_ALL}, \
+	{"since", required_argument, NULL, O_SINCE}, \
+	{"until", required_argument, NULL, O_UNTIL}, \
+	{"output", required_argument, NULL, 'o'}, \
+	{"fail-on", required_argument, NULL, O_FAILON}, \
+	{"param", required_argument, NULL, O_PARAM}, \
+	{"records", required_argument, NULL, O_RECORDS}, \
+	{"busy-timeout", required_argument, NULL, 'b'}, \
+	{"help", no_argument, NULL, 'h'}
+#define REPORT_SHORT_OPTIONS "d:H:o:b:h"
+
 static const struct option report_lopts[] = {
-	{"db", required_argument, NULL, 'd'},
-	{"host", required_argument, NULL, 'H'},
-	{"format", required_argument, NULL, O_FORMAT},
-	{"allocator", required_argument, NULL, O_ALLOCATOR},
-	{"all", no_argument, NULL, O_ALL},
-	{"since", required_argument, NULL, O_SINCE},
-	{"until", required_argument, NULL, O_UNTIL},
-	{"output", required_argument, NULL, 'o'},
-	{"fail-on", required_argument, NULL, O_FAILON},
-	{"param", required_argument, NULL, O_PARAM},
-	{"records", required_argument, NULL, O_RECORDS},
-	{"busy-timeout", required_argument, NULL, 'b'},
-	{"help", no_argument, NULL, 'h'},
+	REPORT_LONG_OPTIONS,
 	{NULL, 0, NULL, 0},
 };
 
+/* analyze: the report options, then the ingest options it adds */
 static const struct option analyze_lopts[] = {
-	{"db", required_argument, NULL, 'd'},
-	{"host", required_argument, NULL, 'H'},
-	{"format", required_argument, NULL, O_FORMAT},
-	{"allocator", required_argument, NULL, O_ALLOCATOR},
-	{"all", no_argument, NULL, O_ALL},
-	{"since", required_argument, NULL, O_SINCE},
-	{"until", required_argument, NULL, O_UNTIL},
-	{"output", required_argument, NULL, 'o'},
-	{"fail-on", required_argument, NULL, O_FAILON},
-	{"param", required_argument, NULL, O_PARAM},
-	{"records", required_argument, NULL, O_RECORDS},
+	REPORT_LONG_OPTIONS,
 	{"interval", required_argument, NULL, 'i'},
 	{"anchor", required_argument, NULL, 'a'},
 	{"year", required_argument, NULL, 'y'},
-	{"busy-timeout", required_argument, NULL, 'b'},
 	{"quiet", no_argument, NULL, 'q'},
-	{"help", no_argument, NULL, 'h'},
+	{"whole-host", no_argument, NULL, O_WHOLE_HOST},
 	{NULL, 0, NULL, 0},
 };
 
@@ -487,6 +488,7 @@ static int run_report_db(rcfg *cfg, int require_host)
 	report r;
 	db *d = NULL;
 	int readonly = 0, rc = TSM_EXIT_OK, wrc;
+	int64_t *ids = NULL;
 	unsigned flags = 0;
 	const char *nc;
 	size_t v;
@@ -509,8 +511,28 @@ static int run_report_db(rcfg *cfg, int require_host)
 		}
 		readonly = 1;
 	}
+	if (cfg->ingested != NULL && !cfg->whole_host) {
+		size_t i, n = cfg->ingested->n;
+
+		ids = malloc((n ? n : 1) * sizeof *ids);
+		if (ids == NULL) {
+			cli_errorf("out of memory");
+			db_close(d);
+			return TSM_EXIT_DATA;
+		}
+		for (i = 0; i < n; i++)
+			if (db_source_id(d, cfg->ro.host, cfg->ingested->identity[i], &ids[i], err) != TSM_OK) {
+				cli_errorf("%s: %s", cfg->db_path, err);
+				free(ids);
+				db_close(d);
+				return TSM_EXIT_DATA;
+			}
+		cfg->ro.sources = ids;
+		cfg->ro.nsources = n;
+	}
 	if (report_build(d, &cfg->ro, &r, err) != TSM_OK) {
 		cli_errorf("%s: %s", cfg->db_path, err);
+		free(ids);
 		db_close(d);
 		return TSM_EXIT_DATA;
 	}
@@ -519,6 +541,9 @@ static int run_report_db(rcfg *cfg, int require_host)
 		rc = TSM_EXIT_DATA;
 		goto out;
 	}
+	if (db_snapshot_changed(d))
+		report_note(&r, "the database changed while it was read (a writer started): run "
+		            "again for a consistent report");
 	if (readonly)
 		report_note(&r, "verdicts not stored: the database is read-only");
 	else if (report_store_verdicts(d, &r, err) != TSM_OK)
@@ -546,6 +571,7 @@ static int run_report_db(rcfg *cfg, int require_host)
 			rc = TSM_EXIT_FAILON;
 out:
 	report_free(&r);
+	free(ids);
 	db_close(d);
 	return rc;
 }
@@ -557,7 +583,7 @@ int cli_report(int argc, char **argv)
 
 	rcfg_init(&cfg);
 	optind = 1;
-	while ((c = cli_next_opt("report", argc, argv, ":d:H:o:b:h", report_lopts)) != -1) {
+	while ((c = cli_next_opt("report", argc, argv, ":" REPORT_SHORT_OPTIONS, report_lopts)) != -1) {
 		if (c == -2)
 			return TSM_EXIT_USAGE;
 		if (c == 'h') {
@@ -579,18 +605,23 @@ int cli_analyze(int argc, char **argv)
 {
 	rcfg cfg;
 	ingest_cfg ic;
+	ingest_sources src;
 	char hostbuf[256];
 	int c, h, rc;
 
 	rcfg_init(&cfg);
 	ingest_cfg_init(&ic);
 	optind = 1;
-	while ((c = cli_next_opt("analyze", argc, argv, ":d:H:o:i:a:y:b:qh", analyze_lopts)) != -1) {
+	while ((c = cli_next_opt("analyze", argc, argv, ":" REPORT_SHORT_OPTIONS "i:a:y:q", analyze_lopts)) != -1) {
 		if (c == -2)
 			return TSM_EXIT_USAGE;
 		if (c == 'h') {
 			print_help(ANALYZE_HELP_HEAD);
 			return TSM_EXIT_OK;
+		}
+		if (c == O_WHOLE_HOST) {
+			cfg.whole_host = 1;
+			continue;
 		}
 		h = report_opt("analyze", c, optarg, &cfg);
 		if (h == -1)
@@ -611,8 +642,12 @@ int cli_analyze(int argc, char **argv)
 	}
 	cfg.ro.host = ic.host;
 	cfg.db_path = ic.db_path;
+	memset(&src, 0, sizeof src);
+	ic.sources = &src;
+	cfg.ingested = &src;
 	rc = ingest_run(&ic, argc - optind, argv + optind);
-	if (rc != TSM_EXIT_OK)
-		return rc;
-	return run_report(&cfg, 0);
+	if (rc == TSM_EXIT_OK)
+		rc = run_report(&cfg, 0);
+	free(src.identity);
+	return rc;
 }

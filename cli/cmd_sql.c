@@ -132,6 +132,9 @@ int cli_sql(int argc, char **argv)
 		cli_errorf("%s", err);
 		goto out;
 	}
+	if (db_snapshot_changed(d))
+		cli_diagf(dbpath, 0, "warning", "the database changed while it was read (a writer "
+		          "started): run the query again for a consistent answer");
 	ret = TSM_EXIT_OK;
 out:
 	report_sqlout_free(so);

@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "ingest_run.h"
+#include "inputs.h"
 #include "pipe.h"
 #include "progress.h"
 
@@ -311,9 +312,15 @@ static void print_inspect(run *r, const parser_stats *st, const timeline_opts *t
 		lt_info *l = &r->lt[i];
 		timeline_dump *first = &r->tl[k], *last = &r->tl[k + l->dumps - 1];
 		int q = (int)first->quality;
-		for (size_t j = k; j < k + l->dumps; j++)
+		size_t nq[TL_RELATIVE + 1] = {0}, back = 0;
+		for (size_t j = k; j < k + l->dumps; j++) {
 			if ((int)r->tl[j].quality != q)
 				q = -1;
+			if ((size_t)r->tl[j].quality <= TL_RELATIVE)
+				nq[r->tl[j].quality]++;
+			if (j > k && r->tl[j].ts < r->tl[j - 1].ts)
+				back++;
+		}
 		b1[0] = b2[0] = '\0';
 		if (!isnan(first->ts) && first->quality != TL_RELATIVE) {
 			time_t t = (time_t)first->ts;
@@ -329,7 +336,30 @@ static void print_inspect(run *r, const parser_stats *st, const timeline_opts *t
 		       (unsigned long long)l->last_line);
 		if (b1[0])
 			printf(", %s .. %s", b1, b2);
-		printf(", time %s\n", q < 0 ? "mixed" : timeline_quality_name((timeline_quality)q));
+		if (q >= 0) {
+			printf(", time %s", timeline_quality_name((timeline_quality)q));
+		} else {
+			/* say what the dumps' times came from, each kind counted */
+			const char *sep = "";
+			int t;
+
+			printf(", time mixed (");
+			for (t = 0; t <= TL_RELATIVE; t++)
+				if (nq[t] > 0) {
+					printf("%s%zu %s", sep, nq[t], timeline_quality_name((timeline_quality)t));
+					sep = ", ";
+				}
+			printf(")");
+		}
+		if (back > 0)
+			printf(", times go back %zu time%s (overlapping files?): reports use dump numbers",
+			       back, back == 1 ? "" : "s");
+		putchar('\n');
+		if (q < 0)
+			printf("    time mixed: its dumps' times come from different sources (exact_bracket: diags\n"
+			       "    lines around the dump; propagated: carried by the interval from an anchor;\n"
+			       "    upper_bound: the file's end; relative: the interval only; unknown: none);\n"
+			       "    the report names the worst of them\n");
 		k += l->dumps;
 	}
 }
@@ -464,6 +494,27 @@ static tsm_status chain_call(chain *ch, pipe_cmd cmd)
 	return drain(ch, 0);
 }
 
+/* Remember a source for the caller (once).  0 or -1 (out of memory). */
+static int add_source(ingest_sources *s, const char *ident)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->identity[i], ident) == 0)
+			return 0;
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 8;
+		char (*ni)[DB_IDENTITY_MAX] = realloc(s->identity, nc * sizeof *ni);
+
+		if (ni == NULL)
+			return -1;
+		s->identity = ni;
+		s->cap = nc;
+	}
+	snprintf(s->identity[s->n++], DB_IDENTITY_MAX, "%s", ident);
+	return 0;
+}
+
 /* Ingest (or inspect) one input.  Returns an exit status. */
 static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot, const char *host, chain *ch)
 {
@@ -550,6 +601,11 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 				r->in = db_ingest_begin(d, &io, r->err);
 				if (r->in == NULL) {
 					cli_errorf("%s: %s", cfg->db_path, r->err);
+					rc = TSM_EXIT_DATA;
+					goto out;
+				}
+				if (cfg->sources != NULL && add_source(cfg->sources, ident) != 0) {
+					cli_errorf("out of memory");
 					rc = TSM_EXIT_DATA;
 					goto out;
 				}
@@ -643,20 +699,26 @@ out:
 	return rc;
 }
 
-typedef struct rot_file {
-	char *path;
-	double start;
-	int has;
-	int order;
-} rot_file;
-
-static int cmp_rot(const void *a, const void *b)
+/* --anchor names a dump the input does not have: an error.  `file` for
+ * inspect (each file on its own), NULL for an ingest (the stream).
+ * Returns 1 after the message, else 0. */
+static int anchor_beyond(const ingest_cfg *cfg, uint64_t dumps, const char *file)
 {
-	const rot_file *x = a, *y = b;
+	double ts;
+	uint64_t idx;
 
-	if (x->has && y->has && x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->order - y->order;
+	if (cfg->anchor == NULL || timeline_parse_anchor(cfg->anchor, &ts, &idx) != 0 || idx < dumps)
+		return 0;
+	if (file != NULL)
+		cli_errorf("%s: --anchor names dump %llu, but the file holds %llu dump%s (0 to %llu)",
+		           file, (unsigned long long)idx, (unsigned long long)dumps, dumps == 1 ? "" : "s",
+		           (unsigned long long)(dumps ? dumps - 1 : 0));
+	else
+		cli_errorf("--anchor names dump %llu, but the input holds %llu dump%s (0 to %llu): "
+		           "stored without the anchor; ingest again with a dump number below %llu",
+		           (unsigned long long)idx, (unsigned long long)dumps, dumps == 1 ? "" : "s",
+		           (unsigned long long)(dumps ? dumps - 1 : 0), (unsigned long long)dumps);
+	return 1;
 }
 
 int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
@@ -667,7 +729,7 @@ int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 	int rc = TSM_EXIT_OK, i;
 	totals tot;
 	struct timespec t0, t1;
-	rot_file *rf = NULL;
+	char **order = NULL;
 	char *stdin_arg[1] = {"-"};
 	chain ch;
 
@@ -676,6 +738,15 @@ int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 	if (nfiles == 0) {
 		nfiles = 1;
 		files = stdin_arg;
+	}
+	/* every input readable before anything is stored */
+	if (cli_inputs_check(nfiles, files) != 0)
+		return TSM_EXIT_DATA;
+	order = malloc((size_t)nfiles * sizeof *order);
+	if (order == NULL || cli_inputs_order(nfiles, files, order) != 0) {
+		cli_errorf("out of memory");
+		free(order);
+		return TSM_EXIT_DATA;
 	}
 	if (!cfg->dry_run) {
 		/* The parser thread never calls SQLite and the connection is used by
@@ -689,35 +760,28 @@ int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 		d = db_open(cfg->db_path, 0, cfg->busy_ms, err);
 		if (d == NULL) {
 			cli_errorf("%s: %s", cfg->db_path, err);
+			free(order);
 			return TSM_EXIT_DATA;
 		}
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 	}
-	/* A rotated set is ordered by the start time in the names. */
-	rf = calloc((size_t)nfiles, sizeof *rf);
-	if (rf == NULL) {
-		db_close(d);
-		return TSM_EXIT_DATA;
-	}
-	for (i = 0; i < nfiles; i++) {
-		double e;
-		rf[i].path = files[i];
-		rf[i].order = i;
-		rf[i].has = timeline_rotated_bounds(files[i], &rf[i].start, &e) == 0;
-	}
-	qsort(rf, (size_t)nfiles, sizeof *rf, cmp_rot);
 	memset(&ch, 0, sizeof ch);
 	for (i = 0; i < nfiles && !stop_requested; i++) {
 		int r;
 		ch.last_file = i == nfiles - 1;
-		r = one_input(cfg, d, rf[i].path, &tot, host, &ch);
-		if (cfg->dry_run) /* inspect describes every file on its own */
+		r = one_input(cfg, d, order[i], &tot, host, &ch);
+		if (cfg->dry_run) { /* inspect describes every file on its own */
+			if (r == TSM_EXIT_OK && anchor_beyond(cfg, ch.r.ntl, strcmp(order[i], "-") == 0 ? "<stdin>" : order[i]))
+				r = TSM_EXIT_DATA;
 			chain_free(&ch);
+		}
 		if (r != TSM_EXIT_OK)
 			rc = r;
 	}
-	free(rf);
+	if (!cfg->dry_run && rc == TSM_EXIT_OK && !stop_requested && anchor_beyond(cfg, ch.dumps, NULL))
+		rc = TSM_EXIT_DATA;
+	free(order);
 	chain_free(&ch);
 	free(ch.r.tl);
 	free(ch.r.an);

@@ -7,6 +7,13 @@
 
 #include "../db/db.h"
 
+/* The sources an ingest stored into or found again (analyze reports on
+ * them): host and identity of each, in reading order. */
+typedef struct ingest_sources {
+	size_t n, cap;
+	char (*identity)[DB_IDENTITY_MAX];
+} ingest_sources;
+
 typedef struct ingest_cfg {
 	const char *db_path;
 	const char *host;          /* NULL = gethostname() */
@@ -19,6 +26,8 @@ typedef struct ingest_cfg {
 	int quiet;                 /* no summary line */
 	int dry_run;               /* inspect: parse only, no database */
 	int max_warnings_per_code; /* shown on stderr per code */
+	ingest_sources *sources;   /* OUT when not NULL: filled by ingest_run;
+	                            * free identity with free() */
 } ingest_cfg;
 
 /* Ingest files (nfiles == 0 or "-" = stdin) into cfg->db_path.  Prints

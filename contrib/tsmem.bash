@@ -13,7 +13,7 @@ _tsmem_opts_report='-d --db -H --host --format --allocator --all --since --until
 	-o --output --fail-on --param --records -b --busy-timeout -h --help'
 _tsmem_opts_analyze='-d --db -H --host --format --allocator --all --since --until
 	-o --output --fail-on --param --records -i --interval -a --anchor -y --year
-	-b --busy-timeout -q --quiet -h --help'
+	-b --busy-timeout -q --quiet --whole-host -h --help'
 _tsmem_opts_ingest='-d --db -H --host -i --interval -a --anchor -y --year -f --follow
 	--follow-exit-idle -b --busy-timeout -q --quiet -h --help'
 _tsmem_opts_sql='-d --db --format -h --help'

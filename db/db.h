@@ -25,13 +25,25 @@
 typedef struct db db;
 
 /* Open (creating and migrating when writable) the database at `path`.
- * readonly = 1 opens with SQLITE_OPEN_READONLY and query_only (for `sql`);
- * the file must exist.  busy_ms is the busy timeout.  Returns NULL and fills
+ * readonly = 1 opens a reader (query_only, no ATTACH, no assigning PRAGMA)
+ * that leaves behind no -wal or -shm file it owns, also on a database in a
+ * directory this user cannot write: read-write without create when the
+ * user may write the file and its directory (so closing cleans up as a
+ * writer's close does), read-only through an existing -wal/-shm, else an
+ * immutable snapshot (db_is_snapshot); the file must exist.  busy_ms is the busy timeout.  Returns NULL and fills
  * err on failure (missing file, not a database, newer schema, ...); the
  * message does not repeat the path, callers prefix it. */
 db *db_open(const char *path, int readonly, int busy_ms, char *err);
 void db_close(db *d);
 sqlite3 *db_handle(db *d);
+
+/* 1 when `d` is a reader on an immutable snapshot of a file it may not
+ * write (no locks: a writer that starts meanwhile is not seen), else 0. */
+int db_is_snapshot(const db *d);
+/* 1 when a snapshot's file changed since db_open (its size or mtime, or a
+ * -wal file appeared): what was read may mix two states.  0 otherwise,
+ * and always 0 for other handles. */
+int db_snapshot_changed(const db *d);
 
 /* Statistics SQL functions (mk_z, mk_p, theil_sen, ...; DESIGN §5),
  * implemented in db/sqlfunc.c.  db_open calls it on every handle it opens,
@@ -110,6 +122,10 @@ void db_identity(const char *buf, size_t n, char out[DB_IDENTITY_MAX]);
  * prefix), else a new identity.  Returns TSM_OK with `out` set, or TSM_ERR. */
 tsm_status db_source_match(db *d, const char *host, const char *buf, size_t n, char out[DB_IDENTITY_MAX],
                            char *err);
+
+/* OUT: *id = the source row of (host, identity), 0 when there is none.
+ * Returns TSM_OK, or TSM_ERR with err (and *id = 0). */
+tsm_status db_source_id(db *d, const char *host, const char *identity, int64_t *id, char *err);
 
 /* ---- ad-hoc SQL ---------------------------------------------------------- */
 

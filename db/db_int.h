@@ -31,6 +31,9 @@ struct db {
 	int in_write;               /* db_begin_write open */
 	sqlite3_stmt *st_verdict;   /* prepared on first db_write_verdict */
 	db_snapcache snaps;
+	char *path;                 /* as given to db_open */
+	int snapshot;               /* reader on an immutable snapshot (schema.c) */
+	long long snap_size, snap_mtime_ns; /* the file when the snapshot was opened */
 };
 
 /* Free the snapshot cache (close and invalidation). */

@@ -1,14 +1,17 @@
 /* schema.c — open a tsmem database: connection settings, the schema of
  * DESIGN §4 (created on first open, versioned by PRAGMA user_version), the
- * read-only guard used by `tsmem sql`, error messages, stored names.
+ * read-only guard used by `tsmem sql`, how a reader reaches a database it
+ * may not write, error messages, stored names.
  *
  * It does not ingest (ingest.c) or load series (query.c).  Talks only to
  * SQLite; db_register_functions (sqlfunc.c) adds the statistics functions.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "db_int.h"
 
@@ -300,6 +303,138 @@ static tsm_status check_schema(db *d, char *err)
 	return TSM_OK;
 }
 
+/* "file:PATH?QUERY" for sqlite3_open_v2 with SQLITE_OPEN_URI: '%', '?'
+ * and '#' escaped.  0, or -1 when it does not fit. */
+static int make_uri(char *buf, size_t n, const char *path, const char *query)
+{
+	size_t k;
+	const char *p;
+
+	k = (size_t)snprintf(buf, n, "%s", path[0] == '/' ? "file://" : "file:");
+	for (p = path; *p != '\0' && k + 4 < n; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			k += (size_t)snprintf(buf + k, n - k, "%%%02X", (unsigned char)*p);
+		else
+			buf[k++] = *p;
+	}
+	if (*p != '\0' || k + strlen(query) + 2 > n)
+		return -1;
+	snprintf(buf + k, n - k, "?%s", query);
+	return 0;
+}
+
+/* 1 when this process may write the file and create files beside it. */
+static int can_write_beside(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (access(path, W_OK) != 0)
+		return 0;
+	if (slash == NULL)
+		return access(".", W_OK | X_OK) == 0;
+	if ((size_t)(slash - path) + 1 >= sizeof dir)
+		return 0;
+	snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	return access(dir, W_OK | X_OK) == 0;
+}
+
+/* Size of PATH + suffix, -1 when it does not exist. */
+static long long side_size(const char *path, const char *suffix)
+{
+	char name[4200];
+	struct stat sb;
+
+	snprintf(name, sizeof name, "%s%s", path, suffix);
+	return stat(name, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/* Open and check a read-only handle on `uri` (or the plain path when
+ * uri_flag is 0).  TSM_OK or TSM_ERR with err. */
+static tsm_status open_reader(db *d, const char *name, int flags, char *err)
+{
+	int rc;
+
+	sqlite3_close_v2(d->h);
+	d->h = NULL;
+	rc = sqlite3_open_v2(name, &d->h, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		tsm_seterr(err, "cannot open database: %s",
+		           d->h != NULL ? sqlite3_errmsg(d->h) : sqlite3_errstr(rc));
+		return TSM_ERR;
+	}
+	sqlite3_busy_timeout(d->h, d->busy_ms);
+	return check_schema(d, err);
+}
+
+/* A reader's handle that leaves nothing behind it does not own (DESIGN §8):
+ *  - a file it may write, beside which it may create files: read-write
+ *    (no create), so that the last connection to close removes -wal and
+ *    -shm as a writer's would; query_only and the authorizer keep it a
+ *    reader;
+ *  - else, when a -wal file exists (a writer is at work, or stopped
+ *    without a checkpoint): read-only through the writer's -shm;
+ *  - else, or when that fails and the -wal holds nothing: an immutable
+ *    snapshot of the file, which every committed change is in, read
+ *    without locks and without creating -wal or -shm.
+ *    db_snapshot_changed() tells the caller when a writer came along. */
+static tsm_status open_readonly(db *d, const char *path, char *err)
+{
+	char uri[4200];
+	long long wal;
+	struct stat sb;
+
+	if (can_write_beside(path))
+		return open_reader(d, path, SQLITE_OPEN_READWRITE, err);
+	wal = side_size(path, "-wal");
+	if (wal >= 0) {
+		if (make_uri(uri, sizeof uri, path, "mode=ro") != 0) {
+			tsm_seterr(err, "cannot open database: path too long");
+			return TSM_ERR;
+		}
+		if (open_reader(d, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, err) == TSM_OK)
+			return TSM_OK;
+		if (wal > 0) {
+			char e2[TSM_ERRLEN];
+
+			snprintf(e2, sizeof e2, "%s", err);
+			tsm_seterr(err, "%s (its write-ahead log %s-wal holds changes that need %s-shm, "
+			           "which this user can neither read nor create: ask its owner to run "
+			           "'tsmem sql -d DB \"select 1\"')", e2, path, path);
+			return TSM_ERR;
+		}
+	}
+	if (make_uri(uri, sizeof uri, path, "immutable=1") != 0) {
+		tsm_seterr(err, "cannot open database: path too long");
+		return TSM_ERR;
+	}
+	if (stat(path, &sb) != 0) {
+		tsm_seterr(err, "cannot open database: %s", strerror(errno));
+		return TSM_ERR;
+	}
+	d->snap_size = (long long)sb.st_size;
+	d->snap_mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+	d->snapshot = 1;
+	return open_reader(d, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, err);
+}
+
+int db_is_snapshot(const db *d)
+{
+	return d != NULL && d->snapshot;
+}
+
+int db_snapshot_changed(const db *d)
+{
+	struct stat sb;
+
+	if (d == NULL || !d->snapshot)
+		return 0;
+	if (side_size(d->path, "-wal") >= 0 || stat(d->path, &sb) != 0)
+		return 1;
+	return (long long)sb.st_size != d->snap_size ||
+	       (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec != d->snap_mtime_ns;
+}
+
 db *db_open(const char *path, int readonly, int busy_ms, char *err)
 {
 	db *d = NULL;
@@ -316,14 +451,24 @@ db *db_open(const char *path, int readonly, int busy_ms, char *err)
 		goto fail;
 	}
 	d = calloc(1, sizeof *d);
-	if (d == NULL) {
+	if (d == NULL || (d->path = strdup(path)) == NULL) {
 		tsm_seterr(err, "out of memory");
 		goto fail;
 	}
 	d->readonly = readonly;
 	d->busy_ms = busy_ms;
+	if (readonly) {
+		if (open_readonly(d, path, err) != TSM_OK)
+			goto fail;
+		if (db_exec(d, "PRAGMA cache_size = -16384", "cannot configure the database", err) != TSM_OK ||
+		    db_exec(d, "PRAGMA query_only = 1", "cannot configure the database", err) != TSM_OK)
+			goto fail;
+		sqlite3_db_config(d->h, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+		sqlite3_set_authorizer(d->h, ro_authorizer, NULL);
+		goto functions;
+	}
 	/* a handle is used by one thread: no per-call mutex */
-	flags = (readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX;
+	flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	rc = sqlite3_open_v2(path, &d->h, flags, NULL);
 	if (rc != SQLITE_OK) {
 		tsm_seterr(err, "cannot open database: %s",
@@ -331,7 +476,7 @@ db *db_open(const char *path, int readonly, int busy_ms, char *err)
 		goto fail;
 	}
 	sqlite3_busy_timeout(d->h, busy_ms);
-	if (!readonly && sqlite3_db_readonly(d->h, "main") == 1) {
+	if (sqlite3_db_readonly(d->h, "main") == 1) {
 		tsm_seterr(err, "database file is read-only");
 		goto fail;
 	}
@@ -339,17 +484,10 @@ db *db_open(const char *path, int readonly, int busy_ms, char *err)
 	 * about 8 % faster bulk inserts into `sample` than 4 KiB (bench/).
 	 * 16 MiB of page cache: holds the snapshot table of a month of dumps
 	 * while the report reads allocator after allocator */
-	if ((!readonly && db_exec(d, "PRAGMA page_size = 16384", "cannot configure the database", err) != TSM_OK) ||
+	if (db_exec(d, "PRAGMA page_size = 16384", "cannot configure the database", err) != TSM_OK ||
 	    db_exec(d, "PRAGMA cache_size = -16384", "cannot configure the database", err) != TSM_OK)
 		goto fail;
-	if (readonly) {
-		if (check_schema(d, err) != TSM_OK)
-			goto fail;
-		if (db_exec(d, "PRAGMA query_only = 1", "cannot configure the database", err) != TSM_OK)
-			goto fail;
-		sqlite3_db_config(d->h, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-		sqlite3_set_authorizer(d->h, ro_authorizer, NULL);
-	} else {
+	{
 		/* Switching a new file to WAL while another process does the same
 		 * can answer SQLITE_BUSY without calling the busy handler: retry
 		 * for up to the busy timeout. */
@@ -366,6 +504,7 @@ db *db_open(const char *path, int readonly, int busy_ms, char *err)
 		if (ensure_schema(d, err) != TSM_OK)
 			goto fail;
 	}
+functions:
 	if (db_register_functions(d->h, ferr) != TSM_OK) {
 		tsm_seterr(err, "cannot register SQL functions: %s", ferr);
 		goto fail;
@@ -385,6 +524,7 @@ void db_close(db *d)
 	sqlite3_finalize(d->st_verdict);
 	db_snapcache_clear(&d->snaps);
 	sqlite3_close_v2(d->h);
+	free(d->path);
 	free(d);
 }
 

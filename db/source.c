@@ -78,3 +78,22 @@ out:
 	sqlite3_finalize(st);
 	return ret;
 }
+
+tsm_status db_source_id(db *d, const char *host, const char *identity, int64_t *id, char *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*id = 0;
+	if (db_prepare(d, "SELECT id FROM source WHERE host = ?1 AND identity = ?2", &st, err) != TSM_OK)
+		return TSM_ERR;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, identity, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_sqlerr(d, d->h, rc, "looking up the source", err);
+	return TSM_OK;
+}

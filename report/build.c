@@ -52,6 +52,16 @@ size_t report_count(const report *r, detect_verdict v)
 	return (int)v >= 0 && v < DETECT_V_COUNT ? r->counts[v] : 0;
 }
 
+void report_window(const report *r, char *since, char *until, size_t len)
+{
+	char t[32];
+
+	report_fmt_x(t, sizeof t, DETECT_BASIS_TIME, r->opts.range.since);
+	snprintf(since, len, "%s", isfinite(r->opts.range.since) ? strcat(t, " UTC") : "the first dump");
+	report_fmt_x(t, sizeof t, DETECT_BASIS_TIME, r->opts.range.until);
+	snprintf(until, len, "%s", isfinite(r->opts.range.until) ? strcat(t, " UTC") : "the last dump");
+}
+
 void report_free(report *r)
 {
 	size_t h, l;
@@ -360,6 +370,18 @@ static tsm_status build_alloc(db *d, const report_opts *o, report_lifetime *rl,
 	rc = db_load_series(d, rl->lt.id, al->id, rg, &s, err);
 	if (rc != TSM_OK)
 		return rc;
+	if (s.n > rl->win_dumps)
+		rl->win_dumps = s.n;
+	for (k = 0; k < s.n; k++) {
+		if (!isfinite(s.t[k]))
+			continue;
+		if (!(s.t[k] >= rl->win_first))
+			rl->win_first = s.t[k];
+		if (!(s.t[k] <= rl->win_last))
+			rl->win_last = s.t[k];
+		if (k > 0 && isfinite(s.t[k - 1]) && s.t[k] < s.t[k - 1])
+			rl->times_back = 1;
+	}
 	items = malloc((s.n ? s.n : 1) * sizeof *items);
 	x = malloc((s.n ? s.n : 1) * sizeof *x);
 	if (items == NULL || x == NULL) {
@@ -501,6 +523,8 @@ static tsm_status build_lifetime(db *d, const report_opts *o, report_lifetime *r
 	memset(&f, 0, sizeof f);
 	rl->basis = lifetime_basis(&rl->lt);
 	rl->totals.peak_of_sum_x = NAN;
+	rl->windowed = rg != NULL;
+	rl->win_first = rl->win_last = NAN;
 	rc = db_list_allocators(d, rl->lt.id, &al, &na, err);
 	if (rc != TSM_OK)
 		return rc;
@@ -540,6 +564,14 @@ static tsm_status build_lifetime(db *d, const report_opts *o, report_lifetime *r
 		if (rc != TSM_OK)
 			goto out;
 	}
+	/* times that go back make the classifier fall back to dump numbers:
+	 * the lifetime says so instead of naming a time quality */
+	for (i = 0; i < rl->nalloc; i++)
+		if (rl->basis != DETECT_BASIS_SEQUENCE && rl->alloc[i].r.n > 1 &&
+		    rl->alloc[i].r.basis == DETECT_BASIS_SEQUENCE)
+			rl->basis = DETECT_BASIS_SEQUENCE;
+	if (rl->basis != DETECT_BASIS_SEQUENCE)
+		rl->times_back = 0;
 	fleet_finish(&f, rl->basis, &rl->totals);
 out:
 	if (rc == TSM_NOMEM)
@@ -579,15 +611,47 @@ static double now_or_epoch(void)
 	return (double)time(NULL);
 }
 
+/* 1 when the lifetime's source passes opts.sources. */
+static int source_wanted(const report_opts *o, int64_t source_id)
+{
+	size_t i;
+
+	if (o->sources == NULL)
+		return 1;
+	for (i = 0; i < o->nsources; i++)
+		if (o->sources[i] == source_id)
+			return 1;
+	return 0;
+}
+
+/* Count a left-out source once (best effort: out of memory counts less). */
+static void note_other_source(int64_t **v, size_t *n, int64_t id)
+{
+	size_t i;
+	int64_t *nv;
+
+	for (i = 0; i < *n; i++)
+		if ((*v)[i] == id)
+			return;
+	nv = realloc(*v, (*n + 1) * sizeof *nv);
+	if (nv == NULL)
+		return;
+	*v = nv;
+	(*v)[(*n)++] = id;
+}
+
 tsm_status report_build(db *d, const report_opts *o, report *out, char *err)
 {
 	char **hosts = NULL;
-	size_t nh = 0, h, l, v;
+	size_t nh = 0, h, l, v, nothers = 0;
+	int64_t *others = NULL;
 	tsm_status rc;
 
 	memset(out, 0, sizeof *out);
 	out->opts = *o;
 	out->generated_at = now_or_epoch();
+	out->windowed = isfinite(o->range.since) || isfinite(o->range.until);
+	out->data_first = out->data_last = NAN;
 	rc = db_list_hosts(d, &hosts, &nh, err);
 	if (rc != TSM_OK)
 		return rc;
@@ -615,25 +679,71 @@ tsm_status report_build(db *d, const report_opts *o, report *out, char *err)
 			goto nomem;
 		}
 		for (l = 0; l < nl; l++) {
-			rh->lt[l].lt = lts[l];
+			if (!source_wanted(o, lts[l].source_id)) {
+				note_other_source(&others, &nothers, lts[l].source_id);
+				continue;
+			}
+			rh->lt[rh->nlt].lt = lts[l];
 			rh->nlt++;
-			rc = build_lifetime(d, o, &rh->lt[l], err);
+			rc = build_lifetime(d, o, &rh->lt[rh->nlt - 1], err);
 			if (rc != TSM_OK) {
 				free(lts);
 				goto fail;
 			}
+			if (rh->lt[rh->nlt - 1].windowed && rh->lt[rh->nlt - 1].win_dumps == 0) {
+				/* no dump in the window: left out, its verdicts kept */
+				report_lifetime *rl = &rh->lt[--rh->nlt];
+				size_t k;
+
+				for (k = 0; k < rl->nalloc; k++)
+					free(rl->alloc[k].chart.bin);
+				free(rl->alloc);
+				memset(rl, 0, sizeof *rl);
+				out->out_of_window++;
+				if (isfinite(lts[l].first_ts) && !(lts[l].first_ts >= out->data_first))
+					out->data_first = lts[l].first_ts;
+				if (isfinite(lts[l].last_ts) && !(lts[l].last_ts <= out->data_last))
+					out->data_last = lts[l].last_ts;
+				continue;
+			}
 			for (v = 0; v < DETECT_V_COUNT; v++)
-				out->counts[v] += rh->lt[l].counts[v];
+				out->counts[v] += rh->lt[rh->nlt - 1].counts[v];
 		}
 		free(lts);
+		if (nothers > 0)
+			report_note(out, "host %s: the database also holds %zu other source%s of this "
+			            "host, ingested before; this report covers only the files just "
+			            "ingested (--whole-host reports every one)", hosts[h], nothers,
+			            nothers == 1 ? "" : "s");
+		nothers = 0;
 	}
+	free(others);
 	db_strings_free(hosts, nh);
 	count_diagnostics(d, o->host, out);
+	if (out->out_of_window > 0) {
+		size_t kept = 0;
+		char a[32], b[32], since[40], until[40];
+
+		for (h = 0; h < out->nhosts; h++)
+			kept += out->hosts[h].nlt;
+		report_window(out, since, until, sizeof since);
+		report_fmt_x(a, sizeof a, DETECT_BASIS_TIME, out->data_first);
+		report_fmt_x(b, sizeof b, DETECT_BASIS_TIME, out->data_last);
+		if (kept == 0)
+			report_note(out, "no dumps lie in the window %s to %s; the stored dumps span %s "
+			            "to %s UTC", since, until,
+			            isfinite(out->data_first) ? a : "unknown times",
+			            isfinite(out->data_last) ? b : "unknown times");
+		else
+			report_note(out, "%zu lifetime%s with no dump in the window %s to %s left out",
+			            out->out_of_window, out->out_of_window == 1 ? "" : "s", since, until);
+	}
 	return TSM_OK;
 nomem:
 	rc = TSM_NOMEM;
 	tsm_seterr(err, "out of memory");
 fail:
+	free(others);
 	db_strings_free(hosts, nh);
 	report_free(out);
 	return rc;

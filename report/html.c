@@ -182,18 +182,25 @@ static void lifetime_head(FILE *out, const report_lifetime *rl, int open)
 	fprintf(out, " (ATS %s) &middot;", model_version_name(rl->version));
 	count_badges(out, rl->counts);
 	fputs("</h3></summary>\n<p class=\"meta\">", out);
+	double t0 = rl->windowed ? rl->win_first : lt->first_ts;
+	double t1 = rl->windowed ? rl->win_last : lt->last_ts;
+
 	if (rl->basis == DETECT_BASIS_TIME) {
-		report_fmt_x(from, sizeof from, rl->basis, lt->first_ts);
-		report_fmt_x(to, sizeof to, rl->basis, lt->last_ts);
-		fprintf(out, "%s to %s UTC (%.1f days, times ", from, to,
-		        (lt->last_ts - lt->first_ts) / 86400.0);
+		report_fmt_x(from, sizeof from, rl->basis, t0);
+		report_fmt_x(to, sizeof to, rl->basis, t1);
+		fprintf(out, "%s to %s UTC (%.1f days, times ", from, to, (t1 - t0) / 86400.0);
 		esc(out, lt->ts_quality);
 		fputs(")", out);
 	} else {
-		fputs(rl->basis == DETECT_BASIS_RELATIVE ? "relative times"
-		                                         : "times unknown (dump numbers used)", out);
+		fputs(rl->times_back ? "times go back (overlapping files?): dump numbers used"
+		      : rl->basis == DETECT_BASIS_RELATIVE ? "relative times"
+		                                           : "times unknown (dump numbers used)", out);
 	}
-	fprintf(out, ", %" PRId64 " dump%s, started by ", lt->dumps, lt->dumps == 1 ? "" : "s");
+	if (rl->windowed)
+		fprintf(out, ", %zu of %" PRId64 " dumps in the window", rl->win_dumps, lt->dumps);
+	else
+		fprintf(out, ", %" PRId64 " dump%s", lt->dumps, lt->dumps == 1 ? "" : "s");
+	fputs(", started by ", out);
 	esc(out, lt->start_reason);
 	fputs(".</p>\n", out);
 }

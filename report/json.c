@@ -217,10 +217,17 @@ static cJSON *lifetime_json(jb *b, const report_lifetime *rl)
 	put_str(b, o, "mode", lt->mode);
 	put_str(b, o, "version", model_version_name(rl->version));
 	put_str(b, o, "start_reason", lt->start_reason);
-	put_time(b, o, "start", rl->basis, lt->first_ts, 0);
-	put_time(b, o, "end", rl->basis, lt->last_ts, 0);
+	put_time(b, o, "start", rl->times_back ? DETECT_BASIS_TIME : rl->basis, lt->first_ts, 0);
+	put_time(b, o, "end", rl->times_back ? DETECT_BASIS_TIME : rl->basis, lt->last_ts, 0);
 	put_str(b, o, "ts_quality", lt->ts_quality);
 	put_str(b, o, "time_basis", detect_basis_name(rl->basis));
+	put_bool(b, o, "times_go_back", rl->times_back);
+	if (rl->windowed) {
+		x = put(b, o, "window", cJSON_CreateObject());
+		put_time(b, x, "start", DETECT_BASIS_TIME, rl->win_first, 0);
+		put_time(b, x, "end", DETECT_BASIS_TIME, rl->win_last, 0);
+		put_u64(b, x, "dumps", rl->win_dumps);
+	}
 	put_i64(b, o, "dumps", lt->dumps);
 	put_i64(b, o, "complete_dumps", lt->complete_dumps);
 	x = put(b, o, "totals", cJSON_CreateObject());
@@ -272,6 +279,7 @@ static cJSON *report_tree(jb *b, const report *r)
 	put_str(b, x, "allocator", r->opts.glob);
 	put_time(b, x, "since", DETECT_BASIS_TIME, r->opts.range.since, 0);
 	put_time(b, x, "until", DETECT_BASIS_TIME, r->opts.range.until, 0);
+	put_u64(b, x, "lifetimes_out_of_window", r->out_of_window);
 	arr = put(b, root, "hosts", cJSON_CreateArray());
 	for (i = 0; i < r->nhosts; i++) {
 		h = put(b, arr, NULL, cJSON_CreateObject());

@@ -39,6 +39,9 @@ typedef struct report_opts {
 	const char *records;     /* records.config / records.yaml text (--records),
 	                          * applied to every lifetime's model; NULL = none */
 	size_t records_len;
+	const int64_t *sources;  /* only lifetimes of these source rows (analyze:
+	                          * what it just ingested); NULL = every one */
+	size_t nsources;
 } report_opts;
 
 /* Fill *o: no filters, default parameters. */
@@ -108,6 +111,11 @@ typedef struct report_lifetime {
 	report_totals totals;
 	size_t counts[DETECT_V_COUNT];
 	size_t hidden;           /* allocators the text view leaves out */
+	int windowed;            /* opts.range applied (--since/--until) */
+	size_t win_dumps;        /* windowed: its dumps inside the window */
+	double win_first, win_last; /* windowed: their first/last time (NaN if none) */
+	int times_back;          /* its times go back (overlapping files): the
+	                          * verdicts used dump numbers, basis SEQUENCE */
 } report_lifetime;
 
 typedef struct report_host {
@@ -126,6 +134,9 @@ typedef struct report {
 	char notes[REPORT_MAX_NOTES][200];
 	size_t nnotes;
 	int verdicts_stored;     /* 1 after report_store_verdicts succeeded */
+	int windowed;            /* opts.range has a bound */
+	size_t out_of_window;    /* lifetimes left out: no dump in the window */
+	double data_first, data_last; /* their stored span (NaN if unknown) */
 } report;
 
 /* Compute the report from the database.  Streams: one allocator series in
@@ -140,6 +151,12 @@ void report_free(report *r);
 /* Add a note (shown in text and JSON `notes`); silently drops beyond
  * REPORT_MAX_NOTES. */
 void report_note(report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The window of opts.range for a header: OUT since, until (len bytes
+ * each, 40 is enough) = "2026-11-26 12:00 UTC", or "the first dump" /
+ * "the last dump"
+ * for a missing bound. */
+void report_window(const report *r, char *since, char *until, size_t len);
 
 /* Number of (lifetime, allocator) verdicts equal to v. */
 size_t report_count(const report *r, detect_verdict v);

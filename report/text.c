@@ -260,20 +260,30 @@ static void lifetime(FILE *out, const report *r, const report_host *h, const rep
 	char from[32], to[32], head[300];
 	size_t k, nf = 0;
 
-	if (rl->basis == DETECT_BASIS_TIME) {
-		report_fmt_x(from, sizeof from, rl->basis, lt->first_ts);
-		report_fmt_x(to, sizeof to, rl->basis, lt->last_ts);
-		snprintf(head, sizeof head, "%s, lifetime %lld: %s %s (%s), %s to %s UTC (%.1f d, %s), "
-		         "%lld dump%s", h->name, (long long)lt->index, lt->format, lt->mode,
-		         model_version_name(rl->version), from, to,
-		         (lt->last_ts - lt->first_ts) / 86400.0, lt->ts_quality, (long long)lt->dumps,
+	char dumps[64];
+	double t0 = rl->windowed ? rl->win_first : lt->first_ts;
+	double t1 = rl->windowed ? rl->win_last : lt->last_ts;
+
+	if (rl->windowed)
+		snprintf(dumps, sizeof dumps, "%zu of %lld dumps in the window", rl->win_dumps,
+		         (long long)lt->dumps);
+	else
+		snprintf(dumps, sizeof dumps, "%lld dump%s", (long long)lt->dumps,
 		         lt->dumps == 1 ? "" : "s");
+	if (rl->basis == DETECT_BASIS_TIME) {
+		report_fmt_x(from, sizeof from, rl->basis, t0);
+		report_fmt_x(to, sizeof to, rl->basis, t1);
+		snprintf(head, sizeof head, "%s, lifetime %lld: %s %s (%s), %s to %s UTC (%.1f d, %s), "
+		         "%s", h->name, (long long)lt->index, lt->format, lt->mode,
+		         model_version_name(rl->version), from, to, (t1 - t0) / 86400.0,
+		         lt->ts_quality, dumps);
 	} else {
-		snprintf(head, sizeof head, "%s, lifetime %lld: %s %s (%s), %s, %lld dump%s", h->name,
+		snprintf(head, sizeof head, "%s, lifetime %lld: %s %s (%s), %s, %s", h->name,
 		         (long long)lt->index, lt->format, lt->mode, model_version_name(rl->version),
-		         rl->basis == DETECT_BASIS_RELATIVE ? "relative times"
-		                                            : "times unknown (dump numbers used)",
-		         (long long)lt->dumps, lt->dumps == 1 ? "" : "s");
+		         rl->times_back ? "times go back (overlapping files?): dump numbers used"
+		         : rl->basis == DETECT_BASIS_RELATIVE ? "relative times"
+		                                              : "times unknown (dump numbers used)",
+		         dumps);
 	}
 	if (flags & REPORT_F_COLOR)
 		fputs("\033[1m", out);
@@ -308,6 +318,15 @@ static void lifetime(FILE *out, const report *r, const report_host *h, const rep
 	fputc('\n', out);
 }
 
+static size_t nlifetimes(const report *r)
+{
+	size_t h, n = 0;
+
+	for (h = 0; h < r->nhosts; h++)
+		n += r->hosts[h].nlt;
+	return n;
+}
+
 tsm_status report_text(const report *r, FILE *out, unsigned flags, char *err)
 {
 	char when[32];
@@ -318,7 +337,18 @@ tsm_status report_text(const report *r, FILE *out, unsigned flags, char *err)
 	        "%zu plateau, %zu too short\n", when, r->nhosts, r->nhosts == 1 ? "" : "s",
 	        r->counts[DETECT_V_LEAK], r->counts[DETECT_V_CHURN], r->counts[DETECT_V_WARMING],
 	        r->counts[DETECT_V_PLATEAU], r->counts[DETECT_V_INSUFFICIENT]);
-	fprintf(out, "(sizes in bytes, K/M/G = KiB/MiB/GiB; trend/d = in-use floor per day)\n\n");
+	fprintf(out, "(sizes in bytes, K/M/G = KiB/MiB/GiB; trend/d = in-use floor per day)\n");
+	if (r->windowed) {
+		char since[40], until[40];
+
+		report_window(r, since, until, sizeof since);
+		fprintf(out, "window: %s to %s (--since/--until)\n", since, until);
+	}
+	fputc('\n', out);
+	if (r->windowed && r->out_of_window > 0 && nlifetimes(r) == 0)
+		fprintf(out, "No dumps lie in the window (see the note below).\n\n");
+	else if (r->nhosts > 0 && nlifetimes(r) == 0)
+		fprintf(out, "Nothing to report: what was selected holds no dumps.\n\n");
 	if (r->nhosts == 0)
 		fprintf(out, "Nothing to report: the database holds no dumps%s.\n\n",
 		        r->opts.host != NULL ? " for this host" : "");
