@@ -508,12 +508,16 @@ static tsm_status floor_trend(const detect_input *in, const detect_ctx *c, const
 		r->slope_early = part_slope(f->x, f->z, 0, h, p->alpha, &e_lo, &e_hi);
 		r->slope_late = part_slope(f->x, f->z, h, m, p->alpha, &l_lo, &l_hi);
 		/* levelling off: the later half slower by saturation_ratio and
-		 * not itself rising significantly (a leak keeps rising) */
+		 * not itself rising significantly at the pace of a leak at the
+		 * effect floor (a leak keeps rising) */
+		double span = f->x[m - 1] - f->x[0];
+		int keeps = l_lo > 0 && span > 0 && r->slope_late >= r->effect_floor / span;
+
 		(void)e_lo;
 		(void)e_hi;
 		(void)l_hi;
 		r->saturating = r->slope_early > 0 && isfinite(r->slope_late) &&
-		                r->slope_late <= p->saturation_ratio * r->slope_early && !(l_lo > 0);
+		                r->slope_late <= p->saturation_ratio * r->slope_early && !keeps;
 	}
 	{
 		size_t q = m / 20 < 3 ? 3 : m / 20;
