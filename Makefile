@@ -38,7 +38,7 @@ Q := @
 endif
 
 .PHONY: demo all check test unit cli-tests asan ubsan sanitize valgrind-check lint bench eval fuzz \
-        deps lab-deps lab lab-smoke world2 install uninstall clean
+        deps lab-deps lab lab-smoke world2 screenshot install uninstall clean
 
 all: tsmem
 
@@ -151,6 +151,19 @@ lab: lab-deps $(BIN)
 
 lab-smoke: lab-deps $(BIN)
 	$(Q)TSMEM=$(abspath $(BIN)) python3 lab/run.py --smoke --check --out $(BUILD)/lab-smoke
+
+# docs/report.png, the README's picture: the HTML report on a real ATS 9.2
+# capture (fixtures/ats-9.2/leak-diurnal-16k), drawn by headless Chromium.
+screenshot: $(BIN)
+	$(Q)rm -rf $(BUILD)/shot && mkdir -p $(BUILD)/shot docs
+	$(Q)$(BIN) analyze -q -d $(BUILD)/shot/tsmem.db --host edge-lab --interval 60 \
+	  --records fixtures/ats-9.2/leak-diurnal-16k/records.config --format html \
+	  -o $(BUILD)/shot/report.html fixtures/ats-9.2/leak-diurnal-16k/traffic.out.gz
+	$(Q)timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+	  --disable-component-update --disable-sync --disable-quic --no-first-run \
+	  --user-data-dir=$(abspath $(BUILD)/shot/profile) --hide-scrollbars --window-size=1200,1500 \
+	  --screenshot=$(abspath docs/report.png) file://$(abspath $(BUILD)/shot/report.html) 2>/dev/null
+	@echo "screenshot: docs/report.png"
 
 # Install the Debian -dev packages when pkg-config cannot find them.
 deps:
