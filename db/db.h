@@ -1,9 +1,10 @@
 /* db.h — the tsmem SQLite database: schema, ingest transactions,
  * idempotency, read-only ad-hoc queries, series loading.
  *
- * Schema: DESIGN §4 (tables source, lifetime, snapshot, allocator, sample,
- * resource_sample, ssl_sample, diagnostic, anchor, verdict; views samples,
- * iobuf), versioned by PRAGMA user_version = DB_SCHEMA_VERSION.
+ * Schema: DESIGN §4 (tables source, lifetime, snapshot, allocator,
+ * sample_run, resource_sample, ssl_sample, diagnostic, anchor, verdict;
+ * views sample, samples, iobuf), versioned by PRAGMA user_version =
+ * DB_SCHEMA_VERSION; db_open migrates a version-1 file in place.
  *
  * Ownership: every object returned by db_*_new/open/begin is freed by the
  * matching close/free/end function, which accepts NULL.  Errors come back as
@@ -20,7 +21,7 @@
 #include "../parser/parser.h"
 #include "../parser/timeline.h"
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 typedef struct db db;
 
@@ -189,9 +190,9 @@ typedef struct db_series {
 	unsigned char *kind;     /* parser_kind */
 } db_series;
 
-/* Load one series by the sample primary key (allocator_id, snapshot_id):
- * reads only this allocator's rows within the lifetime's snapshot-id range.
- * OUT: *s filled (n may be 0).  Free with db_series_free(s), which also
+/* Load one series by the sample_run primary key (allocator_id,
+ * lifetime_id, first_seq): reads only this allocator's runs in the lifetime
+ * and expands each over the lifetime's snapshots, in dump order.  OUT: *s filled (n may be 0).  Free with db_series_free(s), which also
  * accepts a zeroed struct. */
 tsm_status db_load_series(db *d, int64_t lifetime_id, int64_t allocator_id,
                           const db_range *r, db_series *s, char *err);
