@@ -84,6 +84,8 @@ struct db_ingest {
 	int64_t committed_last_seq;/* stream seq of the last stored dump before the run, -1 none */
 	int64_t committed_last_snap;
 	int batch, each;
+	double retain_s;           /* db_ingest_opts.retain_s */
+	int since_retain;          /* dumps committed since the last retention pass */
 	int pending;               /* dumps in the open transaction */
 	int in_txn, failed, finished;
 	/* resource rows attach to the dump they follow */
@@ -185,6 +187,20 @@ static tsm_status flush_lifetimes(db_ingest *in, char *err)
 	return TSM_OK;
 }
 
+/* A retention pass (retain.c), in transactions of its own. */
+static tsm_status retain(db_ingest *in, char *err)
+{
+	db_retain_stats rs;
+
+	in->since_retain = 0;
+	if (db_retain(in->d, in->host, in->retain_s, 0, &rs, err) != TSM_OK) {
+		in->failed = 1;
+		return TSM_ERR;
+	}
+	in->stats.removed_dumps += rs.dumps;
+	return TSM_OK;
+}
+
 /* Commit the open transaction with source.bytes_read in it. */
 static tsm_status commit_txn(db_ingest *in, char *err)
 {
@@ -213,7 +229,12 @@ static tsm_status commit_txn(db_ingest *in, char *err)
 		goto bad;
 	}
 	in->in_txn = 0;
+	in->since_retain += in->pending;
 	in->pending = 0;
+	/* a bulk ingest's new dumps get their times at the end: its pass is
+	 * in db_ingest_finish */
+	if (in->retain_s > 0 && in->each && in->since_retain >= DB_RETAIN_EVERY)
+		return retain(in, err);
 	return TSM_OK;
 bad:
 	rollback(in);
@@ -306,6 +327,7 @@ db_ingest *db_ingest_begin(db *d, const db_ingest_opts *o, char *err)
 	in->h = d->h;
 	in->batch = o->batch_dumps > 0 ? o->batch_dumps : DEFAULT_BATCH;
 	in->each = o->commit_each_dump;
+	in->retain_s = o->retain_s;
 	in->cont_id = o->continue_lifetime_id;
 	in->cont_index = o->continue_lifetime_index;
 	in->committed_last_seq = -1;
@@ -772,6 +794,9 @@ tsm_status db_ingest_finish(db_ingest *in, const timeline_opts *topts, char *err
 		in->failed = 1;
 		return TSM_ERR;
 	}
+	/* the times just assigned may put dumps out of the window */
+	if (in->retain_s > 0 && retain(in, err) != TSM_OK)
+		return TSM_ERR;
 	if (!in->each) {
 		/* back to the default; fold the WAL into the database once */
 		(void)db_exec(in->d, "PRAGMA wal_autocheckpoint = 1000", "wal", NULL);
