@@ -37,7 +37,10 @@ static const char *const rt_sql[RT_COUNT] = {
 	                 " ORDER BY s.seq DESC LIMIT 1) FROM lifetime l WHERE l.host = ?1 ORDER BY l.id",
 	[RT_OLDEST] = "SELECT seq, ts, source_id FROM snapshot WHERE lifetime_id = ?1 ORDER BY seq LIMIT ?2",
 	[RT_SNAP_DEL] = "DELETE FROM snapshot WHERE lifetime_id = ?1 AND seq <= ?2",
-	[RT_RUN_DEL] = "DELETE FROM sample_run WHERE lifetime_id = ?1 AND last_seq <= ?2",
+	/* by primary key: a seek per allocator of the lifetime, then only the
+	 * runs that start before the cut (all but one per allocator go) */
+	[RT_RUN_DEL] = "DELETE FROM sample_run WHERE allocator_id IN (SELECT allocator_id FROM lifetime_allocator"
+	               " WHERE lifetime_id = ?1) AND lifetime_id = ?1 AND first_seq <= ?2 AND last_seq <= ?2",
 	[RT_LEFT] = "SELECT id FROM snapshot WHERE lifetime_id = ?1 ORDER BY seq LIMIT 1",
 	[RT_LT_FIRST] = "UPDATE lifetime SET first_snapshot_id = ?2 WHERE id = ?1",
 	/* the oldest kept dump of a source: where its other rows may start */
@@ -170,8 +173,9 @@ static tsm_status retain_lifetime(retain_ctx *c, int64_t lt, double cutoff, int 
 	if (first != 0) {
 		rc = exec2(c, RT_LT_FIRST, lt, first);
 	} else {
-		/* the whole lifetime is gone */
-		rc = exec2(c, RT_RUN_DEL, lt, INT64_MAX);
+		/* the whole lifetime is gone (its runs went above: all end
+		 * at or before its last dump) */
+		rc = SQLITE_OK;
 		if (rc == SQLITE_OK)
 			rc = exec2(c, RT_LA_DEL, lt, 0);
 		if (rc == SQLITE_OK)

@@ -212,7 +212,7 @@ static void test_schema(void)
 	                 "'anchor','verdict')"), 10);
 	CHECK_INT(q64(d, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name IN ('sample','samples',"
 	                 "'iobuf')"), 3);
-	CHECK_INT(q64(d, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sample_run'"), 1);
+	CHECK_INT(q64(d, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sample_run'"), 0);
 	CHECK_INT(q64(d, "SELECT sql LIKE '%WITHOUT ROWID' FROM sqlite_master WHERE name = 'sample_run'"), 1);
 	CHECK_INT(q64(d, "SELECT count(*) FROM pragma_table_info('sample_run') WHERE pk > 0"), 3);
 	CHECK_INT(q64(d, "SELECT pk FROM pragma_table_info('sample_run') WHERE name = 'allocator_id'"), 1);
