@@ -37,7 +37,7 @@ else
 Q := @
 endif
 
-.PHONY: demo all check test unit cli-tests asan ubsan sanitize valgrind-check lint bench eval fuzz \
+.PHONY: demo all check test unit cli-tests asan ubsan sanitize valgrind-check lint bench soak eval fuzz \
         deps lab-deps lab lab-smoke world2 screenshot install uninstall clean
 
 all: tsmem
@@ -116,6 +116,11 @@ lint:
 
 bench: $(BIN)
 	$(Q)sh bench/run.sh
+
+# The bounded soak of DESIGN §8 (10 minutes by default, SOAK_SECONDS);
+# not part of check.
+soak: $(BIN)
+	$(Q)TSMEM=$(abspath $(BIN)) sh tests/soak.sh
 
 eval: $(BIN)
 	$(Q)sh bench/eval.sh

@@ -147,17 +147,26 @@ void bg_init(bg_state *s, uint64_t seed, int interval)
 	}
 }
 
+void bg_init_real(bg_state *s, uint64_t seed, int interval)
+{
+	bg_init(s, seed, interval);
+	s->real = 1;
+}
+
 void bg_next(bg_state *s)
 {
 	int i;
 
+	s->changed = 0;
 	if (s->dumps > 0) {
 		s->clock += s->interval;
 		for (i = 0; i < BG_ROWS; i++) {
 			bg_alloc *a = &s->a[i];
-			uint64_t step, r;
+			uint64_t step, r, u0 = a->used, a0 = a->allocated;
 
-			if (a->cap == 0)
+			if (a->cap == 0 || (s->real && a->cap <= BG_REAL_CONST_CAP))
+				continue;
+			if (s->real && rnd(&s->rng) % 1000 >= BG_REAL_MOVE_PERMILLE)
 				continue;
 			step = a->cap / 64 + 1;
 			r = rnd(&s->rng) % (2 * step + 1);
@@ -169,8 +178,10 @@ void bg_next(bg_state *s)
 				a->used = a->used > step - r ? a->used - (step - r) : 0;
 			}
 			grow(a);
+			s->changed += a->used != u0 || a->allocated != a0;
 		}
 	}
+	s->changed_total += s->changed;
 	s->dumps++;
 }
 

@@ -1,10 +1,12 @@
 /* gen.c — write a deterministic benchmark traffic.out of F3 dumps.
  *
- *   gen -o FILE (--mb N | --dumps N) [--seed S] [--interval S]
+ *   gen -o FILE (--mb N | --dumps N) [--seed S] [--interval S] [--real]
  *
  * With --mb it writes whole dumps until the file holds at least N MiB.
  * Prints "dumps=D rows=R bytes=B" on stdout so that bench/run.sh can hand
- * the same dump count to bench/limit.c.  The values come from benchgen.c;
+ * the same dump count to bench/limit.c, and "changed=C" (rows that differ
+ * from the allocator's previous dump).  --real: the real-shaped variant
+ * (bg_init_real: most rows repeat).  The values come from benchgen.c;
  * this file only does options and output.
  */
 #include <errno.h>
@@ -17,7 +19,7 @@
 
 static void usage(void)
 {
-	fputs("usage: gen -o FILE (--mb N | --dumps N) [--seed S] [--interval S]\n", stderr);
+	fputs("usage: gen -o FILE (--mb N | --dumps N) [--seed S] [--interval S] [--real]\n", stderr);
 	exit(1);
 }
 
@@ -44,12 +46,15 @@ int main(int argc, char **argv)
 	static char buf[1 << 20];
 	bg_state st;
 	FILE *f;
-	int i;
+	int i, real = 0;
 
 	for (i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (strcmp(a, "-o") == 0 && v != NULL)
+		if (strcmp(a, "--real") == 0) {
+			real = 1;
+			i--;
+		} else if (strcmp(a, "-o") == 0 && v != NULL)
 			out = v;
 		else if (strcmp(a, "--mb") == 0)
 			mb = num(a, v);
@@ -70,7 +75,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(f, buf, _IOFBF, sizeof buf);
-	bg_init(&st, seed, (int)interval);
+	if (real)
+		bg_init_real(&st, seed, (int)interval);
+	else
+		bg_init(&st, seed, (int)interval);
 	while (dumps != 0 ? st.dumps < dumps : bytes < mb << 20) {
 		long n;
 
@@ -84,6 +92,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "gen: %s: write error: %s\n", out, strerror(errno));
 		return 2;
 	}
-	printf("dumps=%" PRIu64 " rows=%" PRIu64 " bytes=%" PRIu64 "\n", st.dumps, st.dumps * BG_ROWS, bytes);
+	printf("dumps=%" PRIu64 " rows=%" PRIu64 " bytes=%" PRIu64 " changed=%" PRIu64 "\n", st.dumps,
+	       st.dumps * BG_ROWS, bytes, st.changed_total);
 	return 0;
 }

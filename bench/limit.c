@@ -2,7 +2,7 @@
  * inserts the rows of the generated benchmark file into tsmem's own schema
  * with one prepared statement in one transaction, no parsing.
  *
- *   limit DB --dumps N [--seed S] [--interval S] [--batch B]
+ *   limit DB --dumps N [--seed S] [--interval S] [--batch B] [--real]
  *
  * DB must not exist (run.sh removes it).  db_open() from db/db.h creates the
  * schema and connection settings exactly as `tsmem ingest` gets them; then,
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 	bg_state g;
 	double t0, t1;
 	db *d = NULL;
-	int i, rc, bad = 0, ret = 2;
+	int i, rc, bad = 0, ret = 2, real = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dumps") == 0 && i + 1 < argc)
@@ -66,13 +66,15 @@ int main(int argc, char **argv)
 			interval = num(argv[++i]);
 		else if (strcmp(argv[i], "--batch") == 0 && i + 1 < argc)
 			batch = num(argv[++i]);
+		else if (strcmp(argv[i], "--real") == 0)
+			real = 1;
 		else if (path == NULL && argv[i][0] != '-')
 			path = argv[i];
 		else
 			bad = 1;
 	}
 	if (bad || path == NULL || dumps == 0 || interval == 0) {
-		fputs("usage: limit DB --dumps N [--seed S] [--interval S] [--batch B]\n", stderr);
+		fputs("usage: limit DB --dumps N [--seed S] [--interval S] [--batch B] [--real]\n", stderr);
 		return 1;
 	}
 
@@ -81,6 +83,15 @@ int main(int argc, char **argv)
 	if (d == NULL)
 		goto out;
 	h = db_handle(d);
+	/* full-row storage: the version-1 `sample` table, one row per dump row
+	 * (tsmem itself stores runs of unchanged rows behind a view) */
+	rc = sqlite3_exec(h, "DROP VIEW iobuf; DROP VIEW samples; DROP VIEW sample;"
+	                     "CREATE TABLE sample (snapshot_id INTEGER NOT NULL, allocator_id INTEGER NOT NULL,"
+	                     " allocated INTEGER NOT NULL, in_use INTEGER NOT NULL, chunk_items INTEGER,"
+	                     " hp_fails INTEGER, PRIMARY KEY (allocator_id, snapshot_id)) WITHOUT ROWID;",
+	                  NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		goto sqlerr;
 	rc = sqlite3_exec(h, "BEGIN IMMEDIATE;"
 	                     "INSERT INTO source(host, path, identity) VALUES ('bench', 'limit', 'limit');"
 	                     "INSERT INTO lifetime(source_id, host, seq, format, mode, start_reason)"
@@ -92,7 +103,10 @@ int main(int argc, char **argv)
 	source_id = 1;
 
 	/* allocators */
-	bg_init(&g, seed, (int)interval);
+	if (real)
+		bg_init_real(&g, seed, (int)interval);
+	else
+		bg_init(&g, seed, (int)interval);
 	rc = sqlite3_prepare_v2(h, "INSERT INTO allocator(name, bucket, grp, type_size) VALUES (?1, ?2, ?3, ?4)", -1,
 	                        &st, NULL);
 	if (rc != SQLITE_OK)
@@ -148,7 +162,10 @@ int main(int argc, char **argv)
 	st = NULL;
 
 	/* the loop being measured: one prepared statement, bind/step/reset */
-	bg_init(&g, seed, (int)interval);
+	if (real)
+		bg_init_real(&g, seed, (int)interval);
+	else
+		bg_init(&g, seed, (int)interval);
 	rc = sqlite3_prepare_v2(h, "INSERT INTO sample(snapshot_id, allocator_id, allocated, in_use, chunk_items,"
 	                           " hp_fails) VALUES (?1, ?2, ?3, ?4, NULL, NULL)",
 	                        -1, &st, NULL);

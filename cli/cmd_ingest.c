@@ -3,6 +3,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -10,7 +11,8 @@
 
 static const char INGEST_HELP[] =
 	"usage: tsmem ingest [-d DB] [--host NAME] [--interval S] [--anchor 'YYYY-MM-DD HH:MM:SS@N']\n"
-	"                    [--year Y] [--follow] [--busy-timeout MS] [--quiet] [FILE...]\n"
+	"                    [--year Y] [--follow] [--retain AGE] [--busy-timeout MS] [--quiet]\n"
+	"                    [FILE...]\n"
 	"\n"
 	"Parse ATS traffic.out memory dumps and store them in the database.  No FILE or '-'\n"
 	"reads standard input; .gz files are read transparently; a rotated set (NAME.N,\n"
@@ -24,6 +26,8 @@ static const char INGEST_HELP[] =
 	"  -y, --year Y             year of the year-less diags time stamps (default: from mtime)\n"
 	"  -f, --follow             keep reading a growing file, like tail -F; commit each dump\n"
 	"      --follow-exit-idle S stop following after S seconds without new data\n"
+	"      --retain AGE         remove the host's dumps older than AGE (3600, 90m, 36h,\n"
+	"                           30d, 8w) before its newest; default $TSMEM_RETAIN, else keep all\n"
 	"  -b, --busy-timeout MS    wait this long for a locked database (default 5000)\n"
 	"  -q, --quiet              no summary line\n"
 	"  -h, --help               this help\n";
@@ -47,6 +51,7 @@ static const struct option ingest_opts[] = {
 	{"year", required_argument, NULL, 'y'},
 	{"follow", no_argument, NULL, 'f'},
 	{"follow-exit-idle", required_argument, NULL, 'E'},
+	{"retain", required_argument, NULL, 'R'},
 	{"busy-timeout", required_argument, NULL, 'b'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
@@ -64,9 +69,12 @@ static const struct option inspect_opts[] = {
 int cli_ingest(int argc, char **argv)
 {
 	ingest_cfg cfg;
+	const char *env = getenv("TSMEM_RETAIN");
 	int c;
 
 	ingest_cfg_init(&cfg);
+	if (env != NULL && *env != '\0' && ingest_parse_age(env, &cfg.retain_s) != 0)
+		return cli_usage_error("ingest", "bad TSMEM_RETAIN '%s': an age such as 3600, 90m, 36h, 30d or 8w", env);
 	optind = 1;
 	while ((c = cli_next_opt("ingest", argc, argv, ":d:H:i:a:y:fb:qh", ingest_opts)) != -1) {
 		if (c == -2)

@@ -84,6 +84,34 @@ static int parse_double(const char *s, double *out)
 	return 0;
 }
 
+int ingest_parse_age(const char *s, double *secs)
+{
+	static const struct {
+		char unit;
+		double secs;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 604800}};
+	char *end;
+	double v, mul = 1;
+	size_t i;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v <= 0)
+		return -1;
+	if (*end != '\0') {
+		for (i = 0; i < sizeof units / sizeof units[0]; i++)
+			if (end[0] == units[i].unit && end[1] == '\0')
+				break;
+		if (i == sizeof units / sizeof units[0])
+			return -1;
+		mul = units[i].secs;
+	}
+	if (v * mul > 100.0 * 365 * 86400)
+		return -1;
+	*secs = v * mul;
+	return 0;
+}
+
 int ingest_parse_opt(const char *cmd, int opt, const char *arg, ingest_cfg *cfg)
 {
 	double v;
@@ -140,6 +168,13 @@ int ingest_parse_opt(const char *cmd, int opt, const char *arg, ingest_cfg *cfg)
 		return 1;
 	case 'q':
 		cfg->quiet = 1;
+		return 1;
+	case 'R':
+		if (ingest_parse_age(arg, &v) != 0) {
+			cli_usage_error(cmd, "bad --retain '%s': an age such as 3600, 90m, 36h, 30d or 8w", arg);
+			return -1;
+		}
+		cfg->retain_s = v;
 		return 1;
 	}
 	return 0;
@@ -292,7 +327,7 @@ static const char *host_name(const ingest_cfg *cfg, char *buf, size_t n)
 }
 
 typedef struct totals {
-	uint64_t files, bytes, dumps, rows, skipped, lifetimes, warnings;
+	uint64_t files, bytes, dumps, rows, skipped, lifetimes, warnings, removed;
 } totals;
 
 static void print_inspect(run *r, const parser_stats *st, const timeline_opts *to)
@@ -598,6 +633,7 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 				io.commit_each_dump = cfg->follow;
 				io.continue_lifetime_id = ch->cont_id;
 				io.continue_lifetime_index = ch->cont_index;
+				io.retain_s = cfg->retain_s;
 				r->in = db_ingest_begin(d, &io, r->err);
 				if (r->in == NULL) {
 					cli_errorf("%s: %s", cfg->db_path, r->err);
@@ -673,6 +709,7 @@ static int one_input(const ingest_cfg *cfg, db *d, const char *path, totals *tot
 		tot->rows += ds->rows;
 		tot->skipped += ds->skipped_dumps;
 		tot->lifetimes += ds->lifetimes;
+		tot->removed += ds->removed_dumps;
 	}
 	{
 		int i;
@@ -724,7 +761,7 @@ static int anchor_beyond(const ingest_cfg *cfg, uint64_t dumps, const char *file
 int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 {
 	db *d = NULL;
-	char err[TSM_ERRLEN], hbuf[256];
+	char err[TSM_ERRLEN], hbuf[256], removed[64];
 	const char *host = host_name(cfg, hbuf, sizeof hbuf);
 	int rc = TSM_EXIT_OK, i;
 	totals tot;
@@ -788,13 +825,16 @@ int ingest_run(const ingest_cfg *cfg, int nfiles, char **files)
 	free(ch.r.lt);
 	db_close(d);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	removed[0] = '\0';
+	if (cfg->retain_s > 0)
+		snprintf(removed, sizeof removed, "%llu old dumps removed, ", (unsigned long long)tot.removed);
 	if (!cfg->quiet && !cfg->dry_run)
 		fprintf(stderr,
 		        "tsmem: ingested %llu file%s, %llu bytes, %llu dumps (%llu already stored), %llu rows, "
-		        "%llu new lifetime%s, %llu warnings, %.2f s\n",
+		        "%llu new lifetime%s, %llu warnings, %s%.2f s\n",
 		        (unsigned long long)tot.files, tot.files == 1 ? "" : "s", (unsigned long long)tot.bytes,
 		        (unsigned long long)tot.dumps, (unsigned long long)tot.skipped, (unsigned long long)tot.rows,
 		        (unsigned long long)tot.lifetimes, tot.lifetimes == 1 ? "" : "s", (unsigned long long)tot.warnings,
-		        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		        removed, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return rc;
 }

@@ -28,7 +28,12 @@ typedef struct ingest_cfg {
 	int max_warnings_per_code; /* shown on stderr per code */
 	ingest_sources *sources;   /* OUT when not NULL: filled by ingest_run;
 	                            * free identity with free() */
+	double retain_s;           /* --retain / TSMEM_RETAIN in seconds, 0 = keep all */
 } ingest_cfg;
+
+/* Parse a retention age: a number with an optional unit s, m, h, d or w
+ * (default s), > 0.  Returns 0 and sets *secs, or -1. */
+int ingest_parse_age(const char *s, double *secs);
 
 /* Ingest files (nfiles == 0 or "-" = stdin) into cfg->db_path.  Prints
  * diagnostics and a summary to stderr.  Returns an exit status. */

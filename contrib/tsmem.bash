@@ -15,7 +15,7 @@ _tsmem_opts_analyze='-d --db -H --host --format --allocator --all --since --unti
 	-o --output --fail-on --param --records -i --interval -a --anchor -y --year
 	-b --busy-timeout -q --quiet --whole-host -h --help'
 _tsmem_opts_ingest='-d --db -H --host -i --interval -a --anchor -y --year -f --follow
-	--follow-exit-idle -b --busy-timeout -q --quiet -h --help'
+	--follow-exit-idle --retain -b --busy-timeout -q --quiet -h --help'
 _tsmem_opts_sql='-d --db --format -h --help'
 _tsmem_opts_simulate='--scenario --days --interval --format --seed --host --threads
 	--noise --burstiness --sigusr1 --debug-lines --truncate --jemalloc --start
@@ -69,7 +69,7 @@ _tsmem_value()
 	-d | --db | -o | --output | --truth | --records)
 		_tsmem_files "$cur"
 		;;
-	-i | --interval | -a | --anchor | -y | --year | -b | --busy-timeout | --follow-exit-idle | \
+	-i | --interval | -a | --anchor | -y | --year | -b | --busy-timeout | --follow-exit-idle | --retain | \
 		--allocator | --since | --until | --days | --seed | --threads | --noise | --burstiness | \
 		--sigusr1 | --start)
 		;;

@@ -1,9 +1,10 @@
 /* db.h — the tsmem SQLite database: schema, ingest transactions,
  * idempotency, read-only ad-hoc queries, series loading.
  *
- * Schema: DESIGN §4 (tables source, lifetime, snapshot, allocator, sample,
- * resource_sample, ssl_sample, diagnostic, anchor, verdict; views samples,
- * iobuf), versioned by PRAGMA user_version = DB_SCHEMA_VERSION.
+ * Schema: DESIGN §4 (tables source, lifetime, snapshot, allocator,
+ * sample_run, resource_sample, ssl_sample, diagnostic, anchor, verdict;
+ * views sample, samples, iobuf), versioned by PRAGMA user_version =
+ * DB_SCHEMA_VERSION; db_open migrates a version-1 file in place.
  *
  * Ownership: every object returned by db_*_new/open/begin is freed by the
  * matching close/free/end function, which accepts NULL.  Errors come back as
@@ -20,7 +21,7 @@
 #include "../parser/parser.h"
 #include "../parser/timeline.h"
 
-#define DB_SCHEMA_VERSION 1
+#define DB_SCHEMA_VERSION 2
 
 typedef struct db db;
 
@@ -71,7 +72,13 @@ typedef struct db_ingest_opts {
 	 * first dump that continues that lifetime joins its row. 0 = none. */
 	int64_t continue_lifetime_id;
 	uint64_t continue_lifetime_index;
+	/* Retention (db_retain): > 0 removes the host's dumps older than this
+	 * many seconds after every DB_RETAIN_EVERY dumps committed with
+	 * commit_each_dump, and at db_ingest_finish.  0 = keep all. */
+	double retain_s;
 } db_ingest_opts;
+
+#define DB_RETAIN_EVERY 100
 
 /* Start ingesting one stream.  Finds the source row with the same host and
  * identity, or creates it.  Dumps whose end_offset is at or below the
@@ -101,11 +108,26 @@ tsm_status db_ingest_last_lifetime(db_ingest *in, int64_t *id, uint64_t *index, 
 /* Counters of what this run stored (skipped dumps not counted). */
 typedef struct db_ingest_stats {
 	uint64_t dumps, rows, skipped_dumps, lifetimes, diagnostics;
+	uint64_t removed_dumps;     /* by retention */
 } db_ingest_stats;
 const db_ingest_stats *db_ingest_get_stats(const db_ingest *in);
 
 /* Roll back anything uncommitted and free. */
 void db_ingest_free(db_ingest *in);
+
+/* ---- retention (retain.c) ------------------------------------------------ */
+
+typedef struct db_retain_stats {
+	uint64_t dumps, runs, lifetimes;   /* removed */
+} db_retain_stats;
+
+/* Remove the dumps of `host` whose time is more than max_age seconds
+ * before the host's newest dump of known time (dumps of unknown time
+ * stay), with what goes with them (see retain.c and tsmem(1)).  Each
+ * transaction removes at most `batch` dumps of one lifetime (0 = 1000).
+ * OUT: *stats = what was removed.  Returns TSM_OK or TSM_ERR; on an error
+ * the transactions committed before it stay. */
+tsm_status db_retain(db *d, const char *host, double max_age, int batch, db_retain_stats *stats, char *err);
 
 /* ---- source identity ------------------------------------------------------- */
 
@@ -206,9 +228,9 @@ typedef struct db_series {
 	unsigned char *kind;     /* parser_kind */
 } db_series;
 
-/* Load one series by the sample primary key (allocator_id, snapshot_id):
- * reads only this allocator's rows within the lifetime's snapshot-id range.
- * OUT: *s filled (n may be 0).  Free with db_series_free(s), which also
+/* Load one series by the sample_run primary key (allocator_id,
+ * lifetime_id, first_seq): reads only this allocator's runs in the lifetime
+ * and expands each over the lifetime's snapshots, in dump order.  OUT: *s filled (n may be 0).  Free with db_series_free(s), which also
  * accepts a zeroed struct. */
 tsm_status db_load_series(db *d, int64_t lifetime_id, int64_t allocator_id,
                           const db_range *r, db_series *s, char *err);

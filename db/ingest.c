@@ -1,12 +1,12 @@
-/* ingest.c — store parsed dumps: source and lifetime rows, snapshots, one
- * sample per dump row, resource/SSL rows, diagnostics, time anchors; batch
- * transactions that also advance source.bytes_read (so a crash leaves a
- * consistent database and a re-run completes it exactly); snapshot times
- * from timeline_assign() at the end.
+/* ingest.c — store parsed dumps: source and lifetime rows, snapshots,
+ * samples as runs of unchanged rows (runs.c), resource/SSL rows,
+ * diagnostics, time anchors; batch transactions that also advance
+ * source.bytes_read (so a crash leaves a consistent database and a re-run
+ * completes it exactly); snapshot times from timeline_assign() at the end.
  *
- * The per-row path is bind, step, reset on one prepared statement, with
- * allocator ids from an in-memory hash (checked first at the slot the same
- * row index used in the previous dump): no SELECT and no allocation per row.
+ * The per-row path compares the row with its allocator's open run and
+ * costs SQL only when the value changed, with allocator ids from an
+ * in-memory hash (alloc_cache.c): no SELECT and no allocation per row.
  * Receives parser_* records from cli/; never parses, prints or exits.
  */
 #include <stdio.h>
@@ -21,14 +21,6 @@
 #define DEFAULT_BATCH 4000
 #define BULK_WAL_PAGES 65536
 
-/* One allocator id cached by (name, type_size). */
-typedef struct alloc_slot {
-	char *name;          /* owned; NULL = empty slot */
-	uint32_t type_size;
-	uint32_t hash;
-	int64_t id;
-} alloc_slot;
-
 /* What this run knows of one lifetime of the stream (by parser index). */
 typedef struct lt_state {
 	int64_t id;          /* lifetime.id, 0 = not looked up yet */
@@ -37,22 +29,20 @@ typedef struct lt_state {
 	const char *format;  /* first non-baseline format, or NULL */
 	parser_mode mode;
 	int dirty;           /* first/last/mode/format to write at commit */
+	db_runset rs;        /* open sample runs (runs.c), loaded on first rows */
 } lt_state;
 
 enum {
-	ST_SNAP_INS, ST_SAMPLE_INS, ST_LT_FIND, ST_LT_LINK, ST_SNAP_LT, ST_LT_INS, ST_LT_UPD, ST_ALLOC_FIND,
-	ST_ALLOC_INS, ST_LA_INS, ST_RES_INS, ST_SSL_INS, ST_DIAG_INS, ST_ANCHOR_INS,
-	ST_SOURCE_UPD, ST_SNAP_FIND, ST_SNAP_UPD, ST_SAMPLE_DEL, ST_COUNT
+	ST_SNAP_INS, ST_LT_FIND, ST_LT_LINK, ST_SNAP_LT, ST_LT_INS, ST_LT_UPD, ST_LA_INS, ST_RES_INS, ST_SSL_INS, ST_DIAG_INS, ST_ANCHOR_INS,
+	ST_SOURCE_UPD, ST_SNAP_FIND, ST_SNAP_UPD, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SNAP_INS] = "INSERT INTO snapshot(lifetime_id, seq, kind, line, byte_offset, complete,"
 	                " total_allocated, total_in_use, source_id, stream_seq, end_offset, format, has_total)"
 	                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-	[ST_SAMPLE_INS] = "INSERT OR IGNORE INTO sample(snapshot_id, allocator_id, allocated, in_use,"
-	                  " chunk_items, hp_fails) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_LT_FIND] = "SELECT id, first_snapshot_id, format,"
-	               " (SELECT count(*) FROM snapshot WHERE lifetime_id = lifetime.id)"
+	               " coalesce((SELECT max(seq) + 1 FROM snapshot WHERE lifetime_id = lifetime.id), 0)"
 	               " FROM lifetime WHERE id = coalesce("
 	               "(SELECT lifetime_id FROM lifetime_link WHERE source_id = ?1 AND seq = ?2),"
 	               " (SELECT id FROM lifetime WHERE source_id = ?1 AND seq = ?2))",
@@ -64,8 +54,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	              " last_snapshot_id = ?3, mode = ?4,"
 	              " format = CASE WHEN format IS NULL OR format = 'baseline' THEN coalesce(?5, format)"
 	              " ELSE format END WHERE id = ?1",
-	[ST_ALLOC_FIND] = "SELECT id FROM allocator WHERE name = ?1 AND type_size = ?2",
-	[ST_ALLOC_INS] = "INSERT INTO allocator(name, bucket, grp, type_size, hugepage) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_LA_INS] = "INSERT OR IGNORE INTO lifetime_allocator(lifetime_id, allocator_id, first_snapshot_id, pos)"
 	              " VALUES (?1, ?2, ?3, ?4)",
 	[ST_RES_INS] = "INSERT OR IGNORE INTO resource_sample(snapshot_id, location, allocs, frees, in_use,"
@@ -82,15 +70,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SNAP_UPD] = "UPDATE snapshot SET kind = ?2, line = ?3, complete = ?4, total_allocated = ?5,"
 	                " total_in_use = ?6, end_offset = ?7, format = ?8, has_total = ?9,"
 	                " ts = NULL, ts_quality = 'unknown' WHERE id = ?1",
-	/* by primary key: one seek per known allocator, not a scan */
-	[ST_SAMPLE_DEL] = "DELETE FROM sample WHERE allocator_id IN (SELECT id FROM allocator)"
-	                  " AND snapshot_id = ?1",
 };
 
 struct db_ingest {
 	db *d;
 	sqlite3 *h;
 	sqlite3_stmt *st[ST_COUNT];
+	db_runw rw;                /* the sample run writer (runs.c) */
 	char *host, *path;
 	int64_t source_id;
 	uint64_t committed;        /* source.bytes_read when the run began */
@@ -98,23 +84,15 @@ struct db_ingest {
 	int64_t committed_last_seq;/* stream seq of the last stored dump before the run, -1 none */
 	int64_t committed_last_snap;
 	int batch, each;
+	double retain_s;           /* db_ingest_opts.retain_s */
+	int since_retain;          /* dumps committed since the last retention pass */
 	int pending;               /* dumps in the open transaction */
 	int in_txn, failed, finished;
 	/* resource rows attach to the dump they follow */
 	int have_dump;
 	uint64_t last_dump_seq;
 	int64_t last_dump_snap;    /* 0 = unknown, -1 = stored by an earlier run: skip */
-	/* allocator cache */
-	alloc_slot *slots;
-	size_t nslots, nused;
-	/* the slot found for each row index of the earlier dumps: a dump
-	 * usually lists the rows of the one before in the same order, so the
-	 * slot is checked first (name and type size compared, no hash) */
-	uint32_t row_slot[PARSER_MAX_ROWS];
-	size_t nrow_slot;          /* entries set so far */
-	/* what the sample statement has bound in ?5 and ?6: a value, -1 for
-	 * NULL, INT64_MIN before the first row (bindings survive a reset) */
-	int64_t bound5, bound6;
+	db_alloc_cache ac;         /* allocator ids (alloc_cache.c) */
 	/* lifetimes by parser index */
 	lt_state *lts;
 	size_t nlts;
@@ -188,6 +166,9 @@ static tsm_status flush_lifetimes(db_ingest *in, char *err)
 	for (i = 0; i < in->nlts; i++) {
 		lt_state *lt = &in->lts[i];
 
+		rc = db_runs_flush(&in->rw, &lt->rs);
+		if (rc != SQLITE_OK)
+			return fail(in, rc, "cannot update sample runs", err);
 		if (!lt->dirty)
 			continue;
 		sqlite3_bind_int64(st, 1, lt->id);
@@ -203,6 +184,20 @@ static tsm_status flush_lifetimes(db_ingest *in, char *err)
 			return fail(in, rc, "cannot update lifetime", err);
 		lt->dirty = 0;
 	}
+	return TSM_OK;
+}
+
+/* A retention pass (retain.c), in transactions of its own. */
+static tsm_status retain(db_ingest *in, char *err)
+{
+	db_retain_stats rs;
+
+	in->since_retain = 0;
+	if (db_retain(in->d, in->host, in->retain_s, 0, &rs, err) != TSM_OK) {
+		in->failed = 1;
+		return TSM_ERR;
+	}
+	in->stats.removed_dumps += rs.dumps;
 	return TSM_OK;
 }
 
@@ -234,132 +229,16 @@ static tsm_status commit_txn(db_ingest *in, char *err)
 		goto bad;
 	}
 	in->in_txn = 0;
+	in->since_retain += in->pending;
 	in->pending = 0;
+	/* a bulk ingest's new dumps get their times at the end: its pass is
+	 * in db_ingest_finish */
+	if (in->retain_s > 0 && in->each && in->since_retain >= DB_RETAIN_EVERY)
+		return retain(in, err);
 	return TSM_OK;
 bad:
 	rollback(in);
 	return TSM_ERR;
-}
-
-/* ---- allocator cache ---------------------------------------------------- */
-
-static uint32_t name_hash(const char *s, uint32_t type_size)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return (h ^ type_size) * 16777619u;
-}
-
-static int slots_grow(db_ingest *in)
-{
-	size_t n = in->nslots ? in->nslots * 2 : 256, i, j;
-	alloc_slot *s = calloc(n, sizeof *s);
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < in->nslots; i++) {
-		if (in->slots[i].name == NULL)
-			continue;
-		for (j = in->slots[i].hash & (n - 1); s[j].name != NULL; j = (j + 1) & (n - 1))
-			;
-		s[j] = in->slots[i];
-	}
-	free(in->slots);
-	in->slots = s;
-	in->nslots = n;
-	return 0;
-}
-
-/* Find or create the allocator row; a miss costs a SELECT (and an INSERT
- * the first time the database sees the allocator). */
-static tsm_status alloc_miss(db_ingest *in, const parser_row *r, uint32_t hash, int64_t *id, size_t *slot,
-                             char *err)
-{
-	sqlite3_stmt *st = in->st[ST_ALLOC_FIND];
-	alloc_slot *s;
-	size_t j;
-	int rc;
-
-	sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->type_size);
-	rc = sqlite3_step(st);
-	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(in, rc, "cannot read allocator", err);
-	if (rc == SQLITE_DONE) {
-		st = in->st[ST_ALLOC_INS];
-		sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
-		if (r->bucket >= 0)
-			sqlite3_bind_int(st, 2, r->bucket);
-		else
-			sqlite3_bind_null(st, 2);
-		sqlite3_bind_text(st, 3, db_allocator_group(r->name, r->bucket), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, r->type_size);
-		sqlite3_bind_int(st, 5, strncmp(r->name, "ioBufAllocatorHP[", 17) == 0);
-		rc = run(st);
-		if (rc != SQLITE_OK)
-			return fail(in, rc, "cannot insert allocator", err);
-		*id = sqlite3_last_insert_rowid(in->h);
-	}
-	if ((in->nused + 1) * 2 > in->nslots && slots_grow(in) != 0)
-		goto nomem;
-	for (j = hash & (in->nslots - 1); in->slots[j].name != NULL; j = (j + 1) & (in->nslots - 1))
-		;
-	s = &in->slots[j];
-	s->name = strdup(r->name);
-	if (s->name == NULL)
-		goto nomem;
-	s->type_size = r->type_size;
-	s->hash = hash;
-	s->id = *id;
-	in->nused++;
-	*slot = j;
-	return TSM_OK;
-nomem:
-	in->failed = 1;
-	tsm_seterr(err, "out of memory");
-	return TSM_ERR;
-}
-
-/* The allocator id of row `ri` of a dump.  Slots only move when the table
- * grows, and a remembered slot is used only when it holds the row's key,
- * so a stale entry in row_slot costs a lookup, never a wrong id. */
-static tsm_status alloc_id(db_ingest *in, const parser_row *r, size_t ri, int64_t *id, char *err)
-{
-	uint32_t hash;
-	size_t j = 0;
-
-	if (ri < in->nrow_slot) {
-		const alloc_slot *s = &in->slots[in->row_slot[ri]];
-
-		if (s->name != NULL && s->type_size == r->type_size && strcmp(s->name, r->name) == 0) {
-			*id = s->id;
-			return TSM_OK;
-		}
-	}
-	hash = name_hash(r->name, r->type_size);
-	if (in->nslots != 0) {
-		for (j = hash & (in->nslots - 1); in->slots[j].name != NULL; j = (j + 1) & (in->nslots - 1)) {
-			const alloc_slot *s = &in->slots[j];
-
-			if (s->hash == hash && s->type_size == r->type_size && strcmp(s->name, r->name) == 0) {
-				*id = s->id;
-				goto found;
-			}
-		}
-	}
-	if (alloc_miss(in, r, hash, id, &j, err) != TSM_OK)
-		return TSM_ERR;
-found:
-	if (ri < PARSER_MAX_ROWS) {
-		in->row_slot[ri] = (uint32_t)j;
-		if (ri >= in->nrow_slot)
-			in->nrow_slot = ri + 1;
-	}
-	return TSM_OK;
 }
 
 /* ---- begin ---------------------------------------------------------------- */
@@ -448,11 +327,11 @@ db_ingest *db_ingest_begin(db *d, const db_ingest_opts *o, char *err)
 	in->h = d->h;
 	in->batch = o->batch_dumps > 0 ? o->batch_dumps : DEFAULT_BATCH;
 	in->each = o->commit_each_dump;
+	in->retain_s = o->retain_s;
 	in->cont_id = o->continue_lifetime_id;
 	in->cont_index = o->continue_lifetime_index;
 	in->committed_last_seq = -1;
 	in->layout_lifetime = -1;
-	in->bound5 = in->bound6 = INT64_MIN;
 	in->host = strdup(o->host);
 	in->path = strdup(o->path != NULL ? o->path : "-");
 	if (in->host == NULL || in->path == NULL)
@@ -460,6 +339,8 @@ db_ingest *db_ingest_begin(db *d, const db_ingest_opts *o, char *err)
 	for (i = 0; i < ST_COUNT; i++)
 		if (db_prepare(d, stmt_sql[i], &in->st[i], err) != TSM_OK)
 			goto fail;
+	if (db_runs_prepare(d, &in->rw, err) != TSM_OK || db_alloc_cache_init(d, &in->ac, err) != TSM_OK)
+		goto fail;
 	if (find_source(in, o, err) != TSM_OK)
 		goto fail;
 	in->stored_end = in->committed;
@@ -564,7 +445,8 @@ static tsm_status add_diag(db_ingest *in, uint64_t line, uint64_t off, const cha
 }
 
 /* A dump that an earlier run stored while it was still open at the end of
- * the file has grown: reuse its snapshot row, drop its old samples. */
+ * the file has grown: reuse its snapshot row (put_rows drops its old
+ * samples from the runs). */
 static tsm_status reopen_snapshot(db_ingest *in, const parser_dump *dp, int64_t *snap, int64_t *seq,
                                   int64_t *lifetime_id, char *err)
 {
@@ -583,13 +465,6 @@ static tsm_status reopen_snapshot(db_ingest *in, const parser_dump *dp, int64_t 
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fail(in, rc, "cannot read snapshot", err);
-	if (*snap == 0)
-		return TSM_OK;
-	st = in->st[ST_SAMPLE_DEL];
-	sqlite3_bind_int64(st, 1, *snap);
-	rc = run(st);
-	if (rc != SQLITE_OK)
-		return fail(in, rc, "cannot delete samples", err);
 	return TSM_OK;
 }
 
@@ -685,16 +560,30 @@ static tsm_status note_layout(db_ingest *in, int64_t lifetime_id, int64_t snap, 
 	return TSM_OK;
 }
 
-/* The samples of one dump: the hot path. */
-static tsm_status put_rows(db_ingest *in, const parser_dump *dp, int64_t snap, int64_t lifetime_id, char *err)
+/* The samples of one dump (at seq of its lifetime; reuse = a grown
+ * cut-off dump stored again): the hot path.  An unchanged row only
+ * extends its run in memory (runs.c). */
+static tsm_status put_rows(db_ingest *in, const parser_dump *dp, lt_state *lt, int64_t snap, int64_t lifetime_id,
+                           int64_t seq, int reuse, char *err)
 {
-	sqlite3_stmt *st = in->st[ST_SAMPLE_INS];
+	db_runset *rs = &lt->rs;
 	size_t i, k = 0;
-	int changed = lifetime_id != in->layout_lifetime;
-	int64_t aid, v5, v6;
+	int changed = lifetime_id != in->layout_lifetime, dup;
+	db_run row;
 	int rc;
 
-	sqlite3_bind_int64(st, 1, snap);
+	if (!rs->loaded || rs->lifetime_id != lifetime_id) {
+		if (db_runs_load(&in->rw, rs, lifetime_id, seq, err) != TSM_OK) {
+			in->failed = 1;
+			return TSM_ERR;
+		}
+	}
+	if (reuse && db_runs_trim(&in->rw, rs, seq, err) != TSM_OK) {
+		in->failed = 1;
+		return TSM_ERR;
+	}
+	memset(&row, 0, sizeof row);
+	row.first_seq = seq;
 	for (i = 0; i < dp->nrows; i++) {
 		const parser_row *r = &dp->rows[i];
 
@@ -702,33 +591,18 @@ static tsm_status put_rows(db_ingest *in, const parser_dump *dp, int64_t snap, i
 		 * nothing to store: the snapshot row is kept, the sample is not. */
 		if (dp->format == PARSER_FMT_BASELINE && !r->abs_known)
 			continue;
-		if (alloc_id(in, r, i, &aid, err) != TSM_OK)
+		if (db_alloc_id(&in->ac, r, i, &row.aid, err) != TSM_OK) {
+			in->failed = 1;
 			return TSM_ERR;
-		sqlite3_bind_int64(st, 2, aid);
-		sqlite3_bind_int64(st, 3, i64(r->allocated));
-		sqlite3_bind_int64(st, 4, i64(r->in_use));
-		/* ?5 and ?6 rarely change from row to row: bind them when they do */
-		v5 = r->chunk_items != 0 ? (int64_t)r->chunk_items : -1;
-		if (v5 != in->bound5) {
-			if (v5 >= 0)
-				sqlite3_bind_int64(st, 5, v5);
-			else
-				sqlite3_bind_null(st, 5);
-			in->bound5 = v5;
 		}
-		v6 = r->has_counts ? (int64_t)r->hp_fails : -1;
-		if (v6 != in->bound6) {
-			if (v6 >= 0)
-				sqlite3_bind_int64(st, 6, v6);
-			else
-				sqlite3_bind_null(st, 6);
-			in->bound6 = v6;
-		}
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
+		row.allocated = i64(r->allocated);
+		row.in_use = i64(r->in_use);
+		row.chunk_items = r->chunk_items != 0 ? (int64_t)r->chunk_items : -1;
+		row.hp_fails = r->has_counts ? (int64_t)r->hp_fails : -1;
+		rc = db_runs_put(&in->rw, rs, i, &row, !dp->complete, &dup);
+		if (rc != SQLITE_OK)
 			return fail(in, rc, "cannot insert sample", err);
-		if (sqlite3_changes(in->h) == 0) {
+		if (dup) {
 			char msg[TSM_MSGLEN];
 
 			snprintf(msg, sizeof msg, "allocator %s appears twice in the dump at line %llu; first row kept",
@@ -737,12 +611,13 @@ static tsm_status put_rows(db_ingest *in, const parser_dump *dp, int64_t snap, i
 				return TSM_ERR;
 			continue;
 		}
-		if (k >= in->nlayout || in->layout[k] != aid) {
+		if (k >= in->nlayout || in->layout[k] != row.aid) {
 			changed = 1;
-			in->layout[k] = aid;
+			in->layout[k] = row.aid;
 		}
 		k++;
 	}
+	db_runs_note_dump(rs, seq, dp->complete);
 	in->stats.rows += k;
 	if (k != in->nlayout)
 		changed = 1;
@@ -787,7 +662,7 @@ tsm_status db_ingest_dump(db_ingest *in, const parser_dump *dp, char *err)
 	}
 	if (put_snapshot(in, dp, lifetime_id, seq, reuse, &snap, err) != TSM_OK)
 		return TSM_ERR;
-	if (put_rows(in, dp, snap, lifetime_id, err) != TSM_OK)
+	if (put_rows(in, dp, lt, snap, lifetime_id, seq, reuse != 0, err) != TSM_OK)
 		return TSM_ERR;
 	if (lt->first_snap == 0)
 		lt->first_snap = snap;
@@ -919,6 +794,9 @@ tsm_status db_ingest_finish(db_ingest *in, const timeline_opts *topts, char *err
 		in->failed = 1;
 		return TSM_ERR;
 	}
+	/* the times just assigned may put dumps out of the window */
+	if (in->retain_s > 0 && retain(in, err) != TSM_OK)
+		return TSM_ERR;
 	if (!in->each) {
 		/* back to the default; fold the WAL into the database once */
 		(void)db_exec(in->d, "PRAGMA wal_autocheckpoint = 1000", "wal", NULL);
@@ -969,9 +847,10 @@ void db_ingest_free(db_ingest *in)
 		rollback(in);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(in->st[i]);
-	for (i = 0; i < in->nslots; i++)
-		free(in->slots[i].name);
-	free(in->slots);
+	db_runs_finalize(&in->rw);
+	for (i = 0; i < in->nlts; i++)
+		db_runset_free(&in->lts[i].rs);
+	db_alloc_cache_free(&in->ac);
 	free(in->lts);
 	free(in->host);
 	free(in->path);

@@ -268,7 +268,7 @@ static tsm_status load_snapshots(db *d, int64_t lifetime_id, char *err)
 	if (c->valid && c->lifetime_id == lifetime_id && c->data_version == dv && c->changes == changes)
 		return TSM_OK;
 	db_snapcache_clear(c);
-	if (db_prepare(d, "SELECT id, seq, ts, complete, kind FROM snapshot WHERE lifetime_id = ?1 ORDER BY id",
+	if (db_prepare(d, "SELECT id, seq, ts, complete, kind FROM snapshot WHERE lifetime_id = ?1 ORDER BY seq",
 	               &st, err) != TSM_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, lifetime_id);
@@ -334,17 +334,40 @@ static int in_range(double t, const db_range *r)
 	return (isnan(r->since) || t >= r->since) && (isnan(r->until) || t <= r->until);
 }
 
+/* Append snapshot j of the cache with the values of the current row of st
+ * (allocated, in_use, chunk_items in columns 2..4).  0 or -1 (memory). */
+static int series_push(db_series *s, size_t *cap, const db_snapcache *c, size_t j, sqlite3_stmt *st)
+{
+	size_t k = s->n;
+
+	if (k == *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		if (series_reserve(s, *cap) != 0)
+			return -1;
+	}
+	s->seq[k] = c->seq[j];
+	s->t[k] = c->t[j];
+	s->complete[k] = c->complete[j];
+	s->kind[k] = c->kind[j];
+	s->allocated[k] = sqlite3_column_int64(st, 2);
+	s->in_use[k] = sqlite3_column_int64(st, 3);
+	s->chunk_items[k] = sqlite3_column_int64(st, 4);
+	s->n = k + 1;
+	return 0;
+}
+
 tsm_status db_load_series(db *d, int64_t lifetime_id, int64_t allocator_id, const db_range *r, db_series *s,
                           char *err)
 {
-	/* One range of the sample primary key, in snapshot order; the
-	 * snapshot fields come from the per-lifetime cache, matched by id. */
+	/* One range of the sample_run primary key, in dump order; each run
+	 * is expanded here over the per-lifetime snapshot cache (sorted by
+	 * seq), not through the `sample` view. */
 	static const char sql[] =
-		"SELECT snapshot_id, allocated, in_use, chunk_items FROM sample"
-		" WHERE allocator_id = ?1 AND snapshot_id BETWEEN ?2 AND ?3 ORDER BY snapshot_id";
+		"SELECT first_seq, last_seq, allocated, in_use, chunk_items FROM sample_run"
+		" WHERE allocator_id = ?1 AND lifetime_id = ?2 ORDER BY first_seq";
 	const db_snapcache *c = &d->snaps;
 	sqlite3_stmt *st = NULL;
-	size_t cap = 0, j = 0, k;
+	size_t cap = 0, j = 0;
 	tsm_status ret = TSM_ERR;
 	int rc;
 
@@ -358,34 +381,21 @@ tsm_status db_load_series(db *d, int64_t lifetime_id, int64_t allocator_id, cons
 	if (db_prepare(d, sql, &st, err) != TSM_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, allocator_id);
-	sqlite3_bind_int64(st, 2, c->id[0]);
-	sqlite3_bind_int64(st, 3, c->id[c->n - 1]);
+	sqlite3_bind_int64(st, 2, lifetime_id);
 	for (;;) {
-		int64_t sid;
+		int64_t first, last;
 
 		rc = sqlite3_step(st);
 		if (rc != SQLITE_ROW)
 			break;
-		sid = sqlite3_column_int64(st, 0);
-		while (j < c->n && c->id[j] < sid)
+		first = sqlite3_column_int64(st, 0);
+		last = sqlite3_column_int64(st, 1);
+		/* dumps removed by retention leave no snapshot: skipped here */
+		while (j < c->n && c->seq[j] < first)
 			j++;
-		/* a snapshot of another lifetime interleaved in the id range */
-		if (j == c->n || c->id[j] != sid || !in_range(c->t[j], r))
-			continue;
-		k = s->n;
-		if (k == cap) {
-			cap = cap ? cap * 2 : 1024;
-			if (series_reserve(s, cap) != 0)
+		for (; j < c->n && c->seq[j] <= last; j++)
+			if (in_range(c->t[j], r) && series_push(s, &cap, c, j, st) != 0)
 				goto nomem;
-		}
-		s->seq[k] = c->seq[j];
-		s->t[k] = c->t[j];
-		s->complete[k] = c->complete[j];
-		s->kind[k] = c->kind[j];
-		s->allocated[k] = sqlite3_column_int64(st, 1);
-		s->in_use[k] = sqlite3_column_int64(st, 2);
-		s->chunk_items[k] = sqlite3_column_int64(st, 3);
-		s->n = k + 1;
 	}
 	if (rc != SQLITE_DONE) {
 		db_sqlerr(d, d->h, rc, "cannot load series", err);

@@ -18,10 +18,74 @@
 #define DB_STR_(x) #x
 #define DB_STR(x) DB_STR_(x)
 
-/* The schema, version DB_SCHEMA_VERSION.  `sample` is the big table: no
- * rowid, keyed (allocator_id, snapshot_id) so one allocator's series is one
- * index range, and no other index.  UNIQUE constraints on the small tables
- * make re-ingesting idempotent (INSERT OR IGNORE). */
+/* Version 2: samples as runs, and the views over them. */
+#define RUN_TABLE_SQL \
+	"CREATE TABLE sample_run (                 -- one allocator, same values, dumps first_seq..last_seq\n" \
+	"  allocator_id INTEGER NOT NULL,\n" \
+	"  lifetime_id INTEGER NOT NULL,\n" \
+	"  first_seq INTEGER NOT NULL,             -- snapshot.seq of the run's first dump\n" \
+	"  last_seq INTEGER NOT NULL,              -- and of its last (inclusive)\n" \
+	"  allocated INTEGER NOT NULL,\n" \
+	"  in_use INTEGER NOT NULL,\n" \
+	"  chunk_items INTEGER,                    -- F4 only\n" \
+	"  hp_fails INTEGER,                       -- F4 only\n" \
+	"  PRIMARY KEY (allocator_id, lifetime_id, first_seq)\n" \
+	") WITHOUT ROWID;\n"
+
+#define SAMPLE_VIEWS_SQL \
+	"CREATE VIEW sample AS SELECT\n" \
+	"  sn.id AS snapshot_id, r.allocator_id AS allocator_id, r.allocated AS allocated,\n" \
+	"  r.in_use AS in_use, r.chunk_items AS chunk_items, r.hp_fails AS hp_fails\n" \
+	"FROM sample_run r\n" \
+	"  JOIN snapshot sn ON sn.lifetime_id = r.lifetime_id AND sn.seq BETWEEN r.first_seq AND r.last_seq;\n" \
+	"CREATE VIEW samples AS SELECT\n" \
+	"  l.host AS host, l.id AS lifetime_id, l.seq AS lifetime_seq,\n" \
+	"  sn.id AS snapshot_id, sn.seq AS snapshot_seq, sn.ts AS ts,\n" \
+	"  datetime(sn.ts, 'unixepoch') AS ts_iso, sn.ts_quality AS ts_quality,\n" \
+	"  sn.kind AS kind, a.id AS allocator_id, a.name AS name, a.bucket AS bucket,\n" \
+	"  a.grp AS grp, a.type_size AS type_size, r.allocated AS allocated,\n" \
+	"  r.in_use AS in_use, r.allocated - r.in_use AS stranded,\n" \
+	"  CASE WHEN r.allocated <> 0 THEN r.in_use * 1.0 / r.allocated END AS utilization,\n" \
+	"  r.chunk_items AS chunk_items, r.hp_fails AS hp_fails, sn.complete AS complete\n" \
+	"FROM sample_run r\n" \
+	"  JOIN snapshot sn ON sn.lifetime_id = r.lifetime_id AND sn.seq BETWEEN r.first_seq AND r.last_seq\n" \
+	"  JOIN lifetime l ON l.id = r.lifetime_id\n" \
+	"  JOIN allocator a ON a.id = r.allocator_id;\n" \
+	"CREATE VIEW iobuf AS SELECT * FROM samples WHERE bucket IS NOT NULL;\n"
+
+/* Version 1 -> 2, in place: the rows of the `sample` table become runs by
+ * the rules of runs.c (consecutive dumps of a lifetime, same values, no
+ * cut-off dump on either side), then the table gives way to the view. */
+static const char migrate_v2_sql[] =
+	RUN_TABLE_SQL
+	"INSERT INTO sample_run(allocator_id, lifetime_id, first_seq, last_seq, allocated, in_use,\n"
+	"                       chunk_items, hp_fails)\n"
+	"SELECT allocator_id, lifetime_id, min(seq), max(seq), allocated, in_use, chunk_items, hp_fails\n"
+	"FROM (SELECT *, sum(brk) OVER (PARTITION BY allocator_id, lifetime_id ORDER BY seq\n"
+	"                               ROWS UNBOUNDED PRECEDING) AS grp\n"
+	"      FROM (SELECT s.allocator_id, sn.lifetime_id, sn.seq, s.allocated, s.in_use,\n"
+	"                   s.chunk_items, s.hp_fails,\n"
+	"                   CASE WHEN lag(sn.seq) OVER w = sn.seq - 1 AND sn.complete = 1\n"
+	"                         AND lag(sn.complete) OVER w = 1\n"
+	"                         AND lag(s.allocated) OVER w = s.allocated AND lag(s.in_use) OVER w = s.in_use\n"
+	"                         AND lag(s.chunk_items) OVER w IS s.chunk_items\n"
+	"                         AND lag(s.hp_fails) OVER w IS s.hp_fails THEN 0 ELSE 1 END AS brk\n"
+	"            FROM sample s JOIN snapshot sn ON sn.id = s.snapshot_id\n"
+	"            WINDOW w AS (PARTITION BY s.allocator_id, sn.lifetime_id ORDER BY sn.seq)))\n"
+	"GROUP BY allocator_id, lifetime_id, grp;\n"
+	"DROP VIEW iobuf;\n"
+	"DROP VIEW samples;\n"
+	"DROP TABLE sample;\n"
+	SAMPLE_VIEWS_SQL;
+
+/* The schema, version DB_SCHEMA_VERSION.  `sample_run` is the big table
+ * (run-length samples, see runs.c): no rowid, keyed (allocator_id,
+ * lifetime_id, first_seq) so one allocator's series is one index range,
+ * and no other index (one would cost about a sixth more bytes and insert
+ * time); the views expand runs through snapshot_lifetime.  The views `sample`,
+ * `samples` and `iobuf` give one row per dump row, as tables did in version
+ * 1.  UNIQUE constraints on the small tables make re-ingesting idempotent
+ * (INSERT OR IGNORE). */
 static const char schema_sql[] =
 	"CREATE TABLE source (\n"
 	"  id INTEGER PRIMARY KEY,\n"
@@ -74,15 +138,7 @@ static const char schema_sql[] =
 	"  hugepage INTEGER NOT NULL DEFAULT 0,\n"
 	"  UNIQUE (name, type_size)\n"
 	");\n"
-	"CREATE TABLE sample (\n"
-	"  snapshot_id INTEGER NOT NULL,\n"
-	"  allocator_id INTEGER NOT NULL,\n"
-	"  allocated INTEGER NOT NULL,\n"
-	"  in_use INTEGER NOT NULL,\n"
-	"  chunk_items INTEGER,                    -- F4 only\n"
-	"  hp_fails INTEGER,                       -- F4 only\n"
-	"  PRIMARY KEY (allocator_id, snapshot_id)\n"
-	") WITHOUT ROWID;\n"
+	RUN_TABLE_SQL
 	"CREATE TABLE lifetime_link (              -- a lifetime continued from an earlier file\n"
 	"  source_id INTEGER NOT NULL,             -- of a rotated set / multi-file ingest\n"
 	"  seq INTEGER NOT NULL,\n"
@@ -146,20 +202,7 @@ static const char schema_sql[] =
 	"  computed_at TEXT NOT NULL,\n"
 	"  PRIMARY KEY (lifetime_id, allocator_id)\n"
 	");\n"
-	"CREATE VIEW samples AS SELECT\n"
-	"  l.host AS host, l.id AS lifetime_id, l.seq AS lifetime_seq,\n"
-	"  sn.id AS snapshot_id, sn.seq AS snapshot_seq, sn.ts AS ts,\n"
-	"  datetime(sn.ts, 'unixepoch') AS ts_iso, sn.ts_quality AS ts_quality,\n"
-	"  sn.kind AS kind, a.id AS allocator_id, a.name AS name, a.bucket AS bucket,\n"
-	"  a.grp AS grp, a.type_size AS type_size, s.allocated AS allocated,\n"
-	"  s.in_use AS in_use, s.allocated - s.in_use AS stranded,\n"
-	"  CASE WHEN s.allocated <> 0 THEN s.in_use * 1.0 / s.allocated END AS utilization,\n"
-	"  s.chunk_items AS chunk_items, s.hp_fails AS hp_fails, sn.complete AS complete\n"
-	"FROM sample s\n"
-	"  JOIN snapshot sn ON sn.id = s.snapshot_id\n"
-	"  JOIN lifetime l ON l.id = sn.lifetime_id\n"
-	"  JOIN allocator a ON a.id = s.allocator_id;\n"
-	"CREATE VIEW iobuf AS SELECT * FROM samples WHERE bucket IS NOT NULL;\n";
+	SAMPLE_VIEWS_SQL;
 
 tsm_status db_sqlerr(const db *d, sqlite3 *h, int rc, const char *what, char *err)
 {
@@ -268,6 +311,11 @@ static tsm_status ensure_schema(db *d, char *err)
 			goto out;
 		if (db_exec(d, "PRAGMA user_version = " DB_STR(DB_SCHEMA_VERSION), "cannot set the schema version",
 		            err) != TSM_OK)
+			goto out;
+	} else if (ver == 1) {
+		if (db_exec(d, migrate_v2_sql, "cannot migrate the database to schema version 2", err) != TSM_OK)
+			goto out;
+		if (db_exec(d, "PRAGMA user_version = 2", "cannot set the schema version", err) != TSM_OK)
 			goto out;
 	}
 	if (db_exec(d, "COMMIT", "cannot commit the schema", err) != TSM_OK)

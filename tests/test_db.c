@@ -208,13 +208,15 @@ static void test_schema(void)
 	CHECK_INT(q64(d, "PRAGMA user_version"), DB_SCHEMA_VERSION);
 	CHECK_STR(qtext(d, "PRAGMA journal_mode", buf, sizeof buf), "wal");
 	CHECK_INT(q64(d, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('source',"
-	                 "'lifetime','snapshot','allocator','sample','resource_sample','ssl_sample','diagnostic',"
+	                 "'lifetime','snapshot','allocator','sample_run','resource_sample','ssl_sample','diagnostic',"
 	                 "'anchor','verdict')"), 10);
-	CHECK_INT(q64(d, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name IN ('samples','iobuf')"), 2);
-	CHECK_INT(q64(d, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sample'"), 0);
-	CHECK_INT(q64(d, "SELECT sql LIKE '%WITHOUT ROWID' FROM sqlite_master WHERE name = 'sample'"), 1);
-	CHECK_INT(q64(d, "SELECT count(*) FROM pragma_table_info('sample') WHERE pk > 0"), 2);
-	CHECK_INT(q64(d, "SELECT pk FROM pragma_table_info('sample') WHERE name = 'allocator_id'"), 1);
+	CHECK_INT(q64(d, "SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name IN ('sample','samples',"
+	                 "'iobuf')"), 3);
+	CHECK_INT(q64(d, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sample_run'"), 0);
+	CHECK_INT(q64(d, "SELECT sql LIKE '%WITHOUT ROWID' FROM sqlite_master WHERE name = 'sample_run'"), 1);
+	CHECK_INT(q64(d, "SELECT count(*) FROM pragma_table_info('sample_run') WHERE pk > 0"), 3);
+	CHECK_INT(q64(d, "SELECT pk FROM pragma_table_info('sample_run') WHERE name = 'allocator_id'"), 1);
+	CHECK_INT(q64(d, "SELECT count(*) FROM pragma_table_info('sample')"), 6);
 	db_close(d);
 	/* reopening keeps it; a newer schema is refused */
 	d = db_open(path, 0, 1000, err);
@@ -561,14 +563,14 @@ static void test_loaders(void)
 		CHECK_NEAR(tot.t[3], 1060, 1e-9);
 	}
 	db_totals_free(&tot);
-	/* the series query reads the sample primary key, not a scan */
+	/* the series query reads the sample_run primary key, not a scan */
 	{
 		sqlite3_stmt *st = NULL;
 		int scan = 0, pk = 0;
 
 		sqlite3_prepare_v2(db_handle(d),
-		                   "EXPLAIN QUERY PLAN SELECT snapshot_id, allocated, in_use, chunk_items FROM sample"
-		                   " WHERE allocator_id = 1 AND snapshot_id BETWEEN 1 AND 9 ORDER BY snapshot_id",
+		                   "EXPLAIN QUERY PLAN SELECT first_seq, last_seq, allocated, in_use, chunk_items"
+		                   " FROM sample_run WHERE allocator_id = 1 AND lifetime_id = 2 ORDER BY first_seq",
 		                   -1, &st, NULL);
 		while (st != NULL && sqlite3_step(st) == SQLITE_ROW) {
 			const char *detail = (const char *)sqlite3_column_text(st, 3);
