@@ -153,8 +153,8 @@ static const family FAMILIES[] = {
 	 "Allocated bytes the model expects the allocator to level off at under this load.",
 	 a_plateau, NULL},
 	{"tsmem_floor_slope_bytes_per_hour", NULL,
-	 "Theil-Sen slope of the in-use floor (rolling minimum) in bytes per hour; absent when dump "
-	 "times are unknown.",
+	 "Theil-Sen slope of the in-use floor (bin minima, the load, RAM cache and moved buffers taken "
+	 "out) in bytes per hour, as in the text and JSON; absent when dump times are unknown.",
 	 a_slope, NULL},
 	{"tsmem_verdict", NULL,
 	 "Current verdict of the allocator (label verdict: leak, churn, plateau, warming, idle, "
