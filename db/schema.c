@@ -348,6 +348,12 @@ static tsm_status check_schema(db *d, char *err)
 		           (long long)ver, DB_SCHEMA_VERSION);
 		return TSM_ERR;
 	}
+	if (ver < DB_SCHEMA_VERSION) {
+		tsm_seterr(err, "database schema version %lld is older than this tsmem reads (%d) and a reader "
+		           "cannot migrate it: run tsmem ingest on it once as a user who may write it",
+		           (long long)ver, DB_SCHEMA_VERSION);
+		return TSM_ERR;
+	}
 	return TSM_OK;
 }
 

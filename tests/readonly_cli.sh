@@ -131,5 +131,16 @@ chmod 644 "$W/own/tsmem.db"
 "$T" sql -d "$W/own/tsmem.db" 'select count(*) from snapshot' >/dev/null 2>"$W/err" || bad "owner sql"
 eq "owner sql: no -wal or -shm" "$(ls "$W/own")" "tsmem.db"
 
+# a version-1 database (before run-length storage) that the reader cannot
+# migrate: a clear error naming the way out, not a failed query
+mkdir "$W/v1"
+{ cat fixtures/db/v1.sql; echo 'PRAGMA user_version = 1;'; } | sqlite3 "$W/v1/tsmem.db"
+chmod 644 "$W/v1/tsmem.db"
+lock_dir "$W/v1"
+chmod 444 "$W/v1/tsmem.db"
+run 2 "sql on a version-1 database it cannot migrate" "$T" sql -d "$W/v1/tsmem.db" 'select count(*) from sample'
+has "the way out is named" "$W/err" "run tsmem ingest on it once"
+chmod 755 "$W/v1"; chmod 644 "$W/v1/tsmem.db"
+
 echo "readonly_cli: $((n - fail))/$n passed"
 [ "$fail" -eq 0 ]
