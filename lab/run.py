@@ -180,7 +180,9 @@ class Lab:
             with open(os.path.join(o, "www", "s%d.bin" % z), "wb") as f:
                 f.write(os.urandom(z))
         with open(os.path.join(o, "nginx.conf"), "w") as f:
-            f.write("daemon off;\nworker_processes 1;\npid %s/run/nginx.pid;\n"
+            # one process: stopping it by its pid stops the listener (a
+            # master killed with SIGKILL leaves its worker serving)
+            f.write("daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/run/nginx.pid;\n"
                     "error_log %s/log/nginx.err;\nevents { worker_connections 512; }\n"
                     "http {\n  access_log off;\n  server {\n    listen 127.0.0.1:%d;\n"
                     "    root %s/www;\n    expires max;\n"
@@ -315,6 +317,18 @@ end
             time.sleep(min(0.25, max(0.0, end - time.time())))
         if wrk is not None:
             stop(wrk, signal.SIGINT, wait=15)
+            self.check_load()
+
+    def check_load(self):
+        """The origin answered: a lab whose requests fail fills no cache."""
+        import re
+        with open(os.path.join(self.out, "wrk.log"), errors="replace") as f:
+            text = f.read()
+        reqs = [int(x) for x in re.findall(r"(\d+) requests in", text)]
+        bad = [int(x) for x in re.findall(r"Non-2xx or 3xx responses: (\d+)", text)]
+        if reqs and sum(bad) > 0.01 * sum(reqs):
+            raise RuntimeError("%d of %d requests failed (is the origin on port %d ours?)"
+                               % (sum(bad), sum(reqs), self.origin))
 
     def run(self):
         self.setup()
