@@ -548,7 +548,7 @@ static int raw_rising(const floor_data *f, const detect_result *r)
 	o.alpha = r->alpha_used;
 	if (detect_trend_test(f->x, f->u, f->m, &o, &tr) != TSM_OK)
 		return 0;
-	return tr.mk.z > 0 && tr.mk.p < r->alpha_used && tr.ts.lo > 0;
+	return tr.mk.z > 0 && tr.mk.p < r->alpha_used && tr.ts.slope > 0 && tr.ts.lo >= 0;
 }
 
 static void decide(const detect_input *in, const detect_ctx *c, const detect_params *p,
@@ -566,7 +566,13 @@ static void decide(const detect_input *in, const detect_ctx *c, const detect_par
 		r->confidence = clamp01(1.0 - p->churn_ratio / (2.0 * r->churn_ratio_seen) + 0.25);
 		return;
 	}
-	rising = r->trend_ok && r->mk_z > 0 && r->mk_p < r->alpha_used && r->slope_lo > 0;
+	/* Sen's slope above 0 and its lower bound not below: a floor that is
+	 * flat for a while and then rises (a late leak, a leak in steps) has
+	 * many pairs on one level whose slopes are exactly 0, and the bound
+	 * then lands on that block of ties; the tie-corrected Mann-Kendall
+	 * test is what tells the trend */
+	rising = r->trend_ok && r->mk_z > 0 && r->mk_p < r->alpha_used && r->slope > 0 &&
+	         r->slope_lo >= 0;
 	if (rising && r->floor_rise >= r->effect_floor) {
 		if (r->saturating) {
 			int late_up = r->slope_late > 0;
