@@ -102,7 +102,8 @@ def size_bytes(s):
 
 
 class CannotStart(RuntimeError):
-    """The machine cannot run the lab's servers (not a verdict's fault)."""
+    """The lab's loopback ports are taken (another lab run): not a verdict's
+    fault.  Anything else that stops a server is a failure."""
 
 
 class Lab:
@@ -207,7 +208,8 @@ class Lab:
         try:
             self.wait_port(self.origin, 10, self.nginx)
         except RuntimeError as e:
-            raise CannotStart("nginx did not start: %s" % e)
+            raise RuntimeError("nginx did not start: %s (see %s)"
+                               % (e, os.path.join(self.out, "log", "nginx.err")))
 
     def start_server(self):
         env = dict(os.environ)
@@ -224,15 +226,12 @@ class Lab:
         cap = open(self.capture, "ab")
         self.ts = spawn(["traffic_server"], env=env, stdout=cap, stderr=cap, cwd=self.out)
         cap.close()
-        first = self.t0 is None
-        if first:
+        if self.t0 is None:
             self.t0 = time.time()
         try:
             self.wait_port(self.port, 120, self.ts)
         except RuntimeError as e:
-            if first:
-                raise CannotStart("traffic_server did not start: %s (see %s)" % (e, self.capture))
-            raise
+            raise RuntimeError("traffic_server did not start: %s (see %s)" % (e, self.capture))
 
     def wait_port(self, port, limit, proc=None):
         import socket
@@ -378,6 +377,7 @@ def main():
     ap.add_argument("--score-only", action="store_true",
                     help="do not run servers; score the captures already in --out")
     args = ap.parse_args()
+    args.out = os.path.abspath(args.out)   # nginx and the runroot need absolute paths
 
     for tool in ("traffic_server", "nginx", "wrk"):
         if not args.score_only and shutil.which(tool) is None:
