@@ -22,6 +22,10 @@
 
 #define MAXCOL 4
 
+/* A mechanism's series that time explains this well (R²) cannot be told
+ * from a drift (tsmem.1: "rises in step with time"). */
+#define IN_STEP_WITH_TIME 0.95
+
 static double clamp01(double v)
 {
 	if (!(v > 0))
@@ -155,21 +159,20 @@ static double r2_on(const double *X, size_t m, size_t a, const size_t *others, s
 	return sst > 0 ? ssr / sst : 1;
 }
 
-/* Theil–Sen slope of y over x on [a, b), with Sen's CI at `alpha`
- * (Hamed–Rao corrected); NaN when it cannot be computed. */
+/* Theil–Sen slope of y over x on [a, b), and Sen's lower bound at
+ * `alpha` (Hamed–Rao corrected); NaN when it cannot be computed. */
 static double part_slope(const double *x, const double *y, size_t a, size_t b, double alpha,
-                         double *lo, double *hi)
+                         double *lo)
 {
 	detect_trend_opts o;
 	detect_trend tr;
 
-	*lo = *hi = NAN;
+	*lo = NAN;
 	detect_trend_opts_default(&o);
 	o.alpha = alpha;
 	if (b < a + 3 || detect_trend_test(x + a, y + a, b - a, &o, &tr) != TSM_OK)
 		return NAN;
 	*lo = tr.ts.lo;
-	*hi = tr.ts.hi;
 	return tr.ts.slope;
 }
 
@@ -350,7 +353,7 @@ static tsm_status floor_trend(const detect_input *in, const detect_ctx *c, const
 		if (col_load != SIZE_MAX)
 			oth[no++] = col_load;
 		oth[no++] = col_x;
-		r->ram_collinear = r2_on(f->X, m, col_ram, oth, no) > 0.95;
+		r->ram_collinear = r2_on(f->X, m, col_ram, oth, no) > IN_STEP_WITH_TIME;
 	}
 	if (col_oth != SIZE_MAX) {
 		size_t oth[MAXCOL], no = 0;
@@ -360,7 +363,7 @@ static tsm_status floor_trend(const detect_input *in, const detect_ctx *c, const
 		oth[no++] = col_x;
 		/* the others falling in step with time cannot be told from a
 		 * drift: leave them out */
-		r->others_collinear = r2_on(f->X, m, col_oth, oth, no) > 0.95;
+		r->others_collinear = r2_on(f->X, m, col_oth, oth, no) > IN_STEP_WITH_TIME;
 	}
 	/* the fit, with beta >= 0 and the RAM share within [0, one item per entry] */
 	for (i = 0; i < MAXCOL; i++)
@@ -503,19 +506,16 @@ static tsm_status floor_trend(const detect_input *in, const detect_ctx *c, const
 
 		while (h < m && f->x[h] < mid)
 			h++;
-		double e_lo, e_hi, l_lo, l_hi;
+		double e_lo, l_lo;
 
-		r->slope_early = part_slope(f->x, f->z, 0, h, p->alpha, &e_lo, &e_hi);
-		r->slope_late = part_slope(f->x, f->z, h, m, p->alpha, &l_lo, &l_hi);
+		r->slope_early = part_slope(f->x, f->z, 0, h, p->alpha, &e_lo);
+		r->slope_late = part_slope(f->x, f->z, h, m, p->alpha, &l_lo);
 		/* levelling off: the later half slower by saturation_ratio and
 		 * not itself rising significantly at the pace of a leak at the
 		 * effect floor (a leak keeps rising) */
 		double span = f->x[m - 1] - f->x[0];
 		int keeps = l_lo > 0 && span > 0 && r->slope_late >= r->effect_floor / span;
 
-		(void)e_lo;
-		(void)e_hi;
-		(void)l_hi;
 		r->saturating = r->slope_early > 0 && isfinite(r->slope_late) &&
 		                r->slope_late <= p->saturation_ratio * r->slope_early && !keeps;
 	}
@@ -551,7 +551,7 @@ static int raw_rising(const floor_data *f, const detect_result *r)
 	return tr.mk.z > 0 && tr.mk.p < r->alpha_used && tr.ts.slope > 0 && tr.ts.lo >= 0;
 }
 
-static void decide(const detect_input *in, const detect_ctx *c, const detect_params *p,
+static void decide(const detect_ctx *c, const detect_params *p,
                    const floor_data *f, detect_result *r)
 {
 	detect_ctx_info ci;
@@ -608,7 +608,6 @@ static void decide(const detect_input *in, const detect_ctx *c, const detect_par
 	r->verdict = DETECT_V_PLATEAU;
 	r->reason = DETECT_R_FLAT;
 	r->confidence = r->trend_ok ? clamp01(0.5 + 0.5 * (1.0 - fabs(r->mk_z) / 3.0)) : 0.5;
-	(void)in;
 }
 
 tsm_status detect_classify(const detect_input *in, const detect_ctx *c, const detect_params *p,
@@ -708,7 +707,7 @@ tsm_status detect_classify(const detect_input *in, const detect_ctx *c, const de
 		r->confidence = 1.0;
 		goto out;
 	}
-	decide(in, c, p, &f, r);
+	decide(c, p, &f, r);
 	if (r->verdict == DETECT_V_LEAK || r->verdict == DETECT_V_WARMING)
 		r->bytes_per_day = r->slope * (r->basis == DETECT_BASIS_SEQUENCE ? 1000.0 : 86400.0);
 	if (in->reclaimable)

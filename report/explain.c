@@ -5,7 +5,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "report.h"
 
@@ -25,22 +24,16 @@ void report_fmt_bytes(char *buf, size_t len, double b)
 		snprintf(buf, len, "%s%.1f %s", b < 0 ? "-" : "", a, units[u]);
 }
 
-/* A point on the axis: UTC time, relative hours or a dump number. */
+/* A point on the axis as the tables show it (report_fmt_x), with the
+ * time zone said on a time axis. */
 static void fmt_x(char *buf, size_t len, detect_basis b, double x)
 {
-	if (!isfinite(x)) {
-		snprintf(buf, len, "?");
-	} else if (b == DETECT_BASIS_TIME) {
-		time_t tt = (time_t)x;
-		struct tm tm;
+	size_t n;
 
-		gmtime_r(&tt, &tm);
-		strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
-	} else if (b == DETECT_BASIS_RELATIVE) {
-		snprintf(buf, len, "+%.1f h", x / 3600.0);
-	} else {
-		snprintf(buf, len, "dump %.0f", x);
-	}
+	report_fmt_x(buf, len, b, x);
+	n = strlen(buf);
+	if (b == DETECT_BASIS_TIME && isfinite(x) && n + 4 < len)
+		snprintf(buf + n, len - n, " UTC");
 }
 
 /* A length on the axis: hours or dumps. */
